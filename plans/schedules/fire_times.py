@@ -1,0 +1,193 @@
+"""When a schedule fires: next, latest, and between, all from explicit times (nothing reads
+the clock).
+
+Every function returns aware datetimes in the spec's zone (`tzinfo=ZoneInfo(spec.timezone)`)
+and honours `start_at` / `end_at`. They agree exactly: for any aware `t`,
+`next_fire_times(spec, after=latest_fire_time(spec, at=t) - 1us, count=1)[0]` is
+`latest_fire_time(spec, at=t)`, even though subtracting 1us from a zone-aware fire at a
+spring-forward transition gives a wall time inside the gap (see `_utc`).
+
+Cost: intervals are pure arithmetic (an every-second interval anchored years ago answers in
+constant time). Cron walks calendar days and, on matching days only, the matching times of
+day; the walk is bounded to `HORIZON_DAYS` (about 5 years) from where it starts, beyond which
+`next_fire_times` returns fewer results and `latest_fire_time` returns None.
+
+A spec that `validate_spec` rejects (except for a `once` time in the past) raises
+`ScheduleError`; a naive `after` / `at` / `start` / `end` raises ValueError.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice, takewhile
+from zoneinfo import ZoneInfo
+
+from plans.schedules.cron import CronExpression, parse_cron
+from plans.schedules.spec import UNITS, ScheduleError, ScheduleSpec, collect_errors
+from plans.schedules.wallclock import get_zone, overlap_ceiling, resolve_wall, to_wall
+
+HORIZON_DAYS = 5 * 366
+_TICK = timedelta(microseconds=1)
+
+
+def next_fire_times(spec: ScheduleSpec, *, after: datetime, count: int = 5) -> list[datetime]:
+    """The first `count` fire instants strictly after `after`, ascending (at most one for once)."""
+    return list(islice(_iter_after(spec, after), max(count, 0)))
+
+
+def fire_times_between(
+    spec: ScheduleSpec, *, start: datetime, end: datetime, limit: int
+) -> list[datetime]:
+    """Fire instants in (start, end], ascending, at most `limit` of them (misfire detection)."""
+    end_utc = _utc(end, "end")
+    within = takewhile(lambda instant: instant <= end_utc, _iter_after(spec, start))
+    return list(islice(within, max(limit, 0)))
+
+
+def latest_fire_time(spec: ScheduleSpec, *, at: datetime) -> datetime | None:
+    """The latest fire instant <= `at` within the bounds, or None when there is none.
+
+    None also when the only candidates lie more than `HORIZON_DAYS` before `at` (cron only).
+    """
+    zone = _checked_zone(spec)
+    ceiling = _utc(at, "at")
+    if spec.end_at is not None and spec.end_at < ceiling:
+        ceiling = spec.end_at.astimezone(UTC)
+    instant: datetime | None
+    if spec.kind == "once":
+        assert spec.run_at is not None
+        instant = spec.run_at if spec.run_at <= ceiling else None
+    elif spec.kind == "cron":
+        instant = _cron_latest(_cron(spec), zone, ceiling)
+    else:
+        instant = _interval_latest(spec, zone, ceiling)
+    if instant is None or (spec.start_at is not None and instant < spec.start_at):
+        return None
+    return instant.astimezone(zone)
+
+
+def _iter_after(spec: ScheduleSpec, after: datetime) -> Iterator[datetime]:
+    zone = _checked_zone(spec)
+    floor = _utc(after, "after")
+    if spec.start_at is not None and spec.start_at - _TICK > floor:
+        floor = spec.start_at.astimezone(UTC) - _TICK
+    instants: Iterator[datetime]
+    if spec.kind == "once":
+        assert spec.run_at is not None
+        instants = iter([spec.run_at] if spec.run_at > floor else [])
+    elif spec.kind == "cron":
+        instants = _cron_after(_cron(spec), zone, floor)
+    else:
+        instants = _interval_after(spec, zone, floor)
+    for instant in instants:
+        if spec.end_at is not None and instant > spec.end_at:
+            return
+        yield instant.astimezone(zone)
+
+
+def _checked_zone(spec: ScheduleSpec) -> ZoneInfo:
+    errors = collect_errors(spec, now=None)
+    if errors:
+        raise ScheduleError(errors)
+    return get_zone(spec.timezone)
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"'{name}' must be an aware datetime; got {value.isoformat()}.")
+    instant = value.astimezone(UTC)
+    if instant.astimezone(value.tzinfo).replace(tzinfo=None) != value.replace(tzinfo=None):
+        # A wall time in a spring-forward gap, typically `fire - 1us` computed with wall-clock
+        # arithmetic on a zone-aware fire at the transition. PEP 495 would read it with the old
+        # offset, i.e. after the transition; read it with the new one, counting back from the
+        # transition, so that `fire - 1us` stays before `fire`.
+        instant = min(instant, value.replace(fold=1 - value.fold).astimezone(UTC))
+    return instant
+
+
+def _cron(spec: ScheduleSpec) -> CronExpression:
+    assert spec.cron is not None
+    return parse_cron(spec.cron)
+
+
+def _day_walk(first: date, step: int) -> Iterator[date]:
+    for offset in range(HORIZON_DAYS + 1):
+        yield first + timedelta(days=offset * step)
+
+
+def _cron_after(expr: CronExpression, zone: ZoneInfo, floor: datetime) -> Iterator[datetime]:
+    start = to_wall(floor, zone)
+    previous: datetime | None = None
+    for day in _day_walk(start.date(), 1):
+        if not expr.matches_day(day):
+            continue
+        times = expr.times_of_day
+        # Wall times at or before `start` cannot fire after `floor` (the mapping is monotonic).
+        first = bisect_right(times, (start.hour, start.minute)) if day == start.date() else 0
+        for hour, minute in times[first:]:
+            instant = resolve_wall(datetime.combine(day, time(hour, minute)), zone)
+            # Skips both the rest of a repeated hour and wall times that collapse onto one instant.
+            if instant <= floor or (previous is not None and instant <= previous):
+                continue
+            previous = instant
+            yield instant
+
+
+def _cron_latest(expr: CronExpression, zone: ZoneInfo, ceiling: datetime) -> datetime | None:
+    top = overlap_ceiling(ceiling, zone)
+    for day in _day_walk(top.date(), -1):
+        if not expr.matches_day(day):
+            continue
+        times = expr.times_of_day
+        end = bisect_right(times, (top.hour, top.minute)) if day == top.date() else len(times)
+        for hour, minute in reversed(times[:end]):
+            instant = resolve_wall(datetime.combine(day, time(hour, minute)), zone)
+            if instant <= ceiling:
+                return instant
+    return None
+
+
+def _interval_parts(spec: ScheduleSpec) -> tuple[datetime, timedelta, bool]:
+    anchor = spec.interval_anchor
+    if anchor is None:
+        raise ScheduleError({"startAt": ["An interval schedule needs a start time or an anchor."]})
+    assert spec.every is not None and spec.unit is not None
+    return anchor.astimezone(UTC), spec.every * UNITS[spec.unit], spec.unit == "days"
+
+
+def _interval_after(spec: ScheduleSpec, zone: ZoneInfo, floor: datetime) -> Iterator[datetime]:
+    anchor, period, by_wall_clock = _interval_parts(spec)
+    try:
+        if not by_wall_clock:
+            k = max(0, (floor - anchor) // period + 1)
+            while True:
+                yield anchor + k * period
+                k += 1
+        base = to_wall(anchor, zone)
+        # One step early: wall times before floor's own cannot fire after it, so this is safe.
+        k = max(0, (to_wall(floor, zone) - base) // period - 1)
+        while True:
+            instant = resolve_wall(base + k * period, zone)
+            if instant > floor:
+                yield instant
+            k += 1
+    except OverflowError:
+        return
+
+
+def _interval_latest(spec: ScheduleSpec, zone: ZoneInfo, ceiling: datetime) -> datetime | None:
+    anchor, period, by_wall_clock = _interval_parts(spec)
+    if not by_wall_clock:
+        if ceiling < anchor:
+            return None
+        return anchor + (ceiling - anchor) // period * period
+    base = to_wall(anchor, zone)
+    k = (overlap_ceiling(ceiling, zone) - base) // period + 1
+    while k >= 0:
+        instant = resolve_wall(base + k * period, zone)
+        if instant <= ceiling:
+            return instant
+        k -= 1
+    return None
