@@ -5,7 +5,8 @@ day-of-week (0-7 or SUN-SAT, where 0 and 7 both mean Sunday). Names are case-ins
 
 Each field is a comma-separated list of parts; a part is `*`, `N`, `A-B`, `*/S`, `A-B/S`,
 or `A/S` (from A to the field's maximum, every S). Ranges do not wrap around (`FRI-MON` is an
-error, write `FRI-SAT,SUN-MON`).
+error, write `FRI-SUN,MON`), except that a day-of-week range may end on Sunday (`FRI-SUN`,
+`5-0`), read as 7.
 
 Day rule (the classic cron one): when both day-of-month and day-of-week are restricted, a day
 matches when EITHER matches; otherwise both must match. A field counts as restricted when its
@@ -59,6 +60,7 @@ _FIELDS = (
         "Day-of-week", 0, 7, {n: i for i, n in enumerate(_DAY_NAMES)}, " or a day name (SUN-SAT)"
     ),
 )
+_DAY_OF_WEEK = _FIELDS[4]
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def _parse_field(text: str, field: _Field) -> set[int]:
             if not start_text or not end_text:
                 raise CronError([f"{field.label} range '{body}' is incomplete."])
             low, high = _value(start_text, field), _value(end_text, field)
+            if field is _DAY_OF_WEEK and high == 0 < low:
+                high = 7  # `FRI-SUN` means Friday to Sunday, not a backwards range.
             if low > high:
                 raise CronError(
                     [f"{field.label} range '{body}' goes backwards; ranges do not wrap around."]

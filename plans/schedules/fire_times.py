@@ -9,8 +9,11 @@ spring-forward transition gives a wall time inside the gap (see `_utc`).
 
 Cost: intervals are pure arithmetic (an every-second interval anchored years ago answers in
 constant time). Cron walks calendar days and, on matching days only, the matching times of
-day; the walk is bounded to `HORIZON_DAYS` (about 5 years) from where it starts, beyond which
-`next_fire_times` returns fewer results and `latest_fire_time` returns None.
+day. The walk gives up after `HORIZON_DAYS` (about 5 years) without a fire: `next_fire_times`
+then returns fewer results and `latest_fire_time` looks back no further than that from `at`.
+
+Equality caveat (PEP 495): compare results in UTC. Two zone-aware datetimes in the same zone
+compare by wall time ignoring fold, and a repeated-hour time never equals another zone's.
 
 A spec that `validate_spec` rejects (except for a `once` time in the past) raises
 `ScheduleError`; a naive `after` / `at` / `start` / `end` raises ValueError.
@@ -113,14 +116,25 @@ def _cron(spec: ScheduleSpec) -> CronExpression:
 
 
 def _day_walk(first: date, step: int) -> Iterator[date]:
-    for offset in range(HORIZON_DAYS + 1):
-        yield first + timedelta(days=offset * step)
+    """Calendar days from `first` (inclusive) onwards (step 1) or backwards (step -1)."""
+    day = first
+    try:
+        while True:
+            yield day
+            day += timedelta(days=step)
+    except OverflowError:  # past year 1 or 9999
+        return
 
 
 def _cron_after(expr: CronExpression, zone: ZoneInfo, floor: datetime) -> Iterator[datetime]:
     start = to_wall(floor, zone)
     previous: datetime | None = None
+    idle_days = 0
     for day in _day_walk(start.date(), 1):
+        # The horizon bounds the gap between fires, so rare schedules (29 Feb) still list several.
+        if idle_days > HORIZON_DAYS:
+            return
+        idle_days += 1
         if not expr.matches_day(day):
             continue
         times = expr.times_of_day
@@ -132,12 +146,13 @@ def _cron_after(expr: CronExpression, zone: ZoneInfo, floor: datetime) -> Iterat
             if instant <= floor or (previous is not None and instant <= previous):
                 continue
             previous = instant
+            idle_days = 0
             yield instant
 
 
 def _cron_latest(expr: CronExpression, zone: ZoneInfo, ceiling: datetime) -> datetime | None:
     top = overlap_ceiling(ceiling, zone)
-    for day in _day_walk(top.date(), -1):
+    for day in islice(_day_walk(top.date(), -1), HORIZON_DAYS + 1):
         if not expr.matches_day(day):
             continue
         times = expr.times_of_day
