@@ -17,9 +17,12 @@ from tasks_engine.storage import (
     backend_for,
     local_root,
 )
+from tests.fakes import fixtures
 from tests.fakes import moto as moto_fakes
+from tests.fakes.http_server import HttpPeer
 
-moto_server = moto_fakes.moto_server
+moto_server = fixtures.moto_server
+http_peer = fixtures.http_peer
 
 
 def make_tree(root: Path, files: dict[str, str]) -> None:
@@ -331,6 +334,34 @@ class TestS3:
         ):
             with pytest.raises(StorageError, match="The bucket 'no-such-bucket-here' does not"):
                 call()
+
+    @pytest.mark.parametrize(
+        ("code", "message"),
+        [
+            ("AccessDenied", "Access denied to s3://b/team/x: check the connection's credentials"),
+            ("InvalidAccessKeyId", "S3 rejected the connection's credentials"),
+        ],
+    )
+    def test_it_explains_refused_credentials_without_leaking_them(
+        self, http_peer: HttpPeer, code: str, message: str
+    ) -> None:
+        # moto accepts any credentials, so a recording peer plays an S3 that refuses them.
+        http_peer.route(
+            "/b",
+            status=403,
+            headers={"Content-Type": "application/xml"},
+            body=f"<Error><Code>{code}</Code><Message>Refused</Message></Error>",
+        )
+        settings = {"bucket": "b", "prefix": "team", "endpointUrl": http_peer.base_url}
+
+        backend = backend_for("s3", settings, moto_fakes.s3_secrets())
+        with pytest.raises(StorageError, match=message) as caught:
+            backend.delete("x", target="folder")
+
+        assert not caught.value.retryable
+        assert moto_fakes.SECRET_ACCESS_KEY not in str(caught.value)
+        assert moto_fakes.ACCESS_KEY_ID not in str(caught.value)
+        assert http_peer.requests[0].path.startswith("/b?list-type=2&prefix=team%2Fx%2F")
 
     def test_it_reports_an_unreachable_endpoint_as_retryable(self) -> None:
         backend = backend_for(

@@ -1,0 +1,35 @@
+"""The SMTP peer receives real SMTP and keeps parsed messages."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+import pytest
+
+from tests.fakes import fixtures
+from tests.fakes.smtp import SmtpPeer
+
+smtp_peer = fixtures.smtp_peer
+
+
+def test_it_records_a_message_with_its_envelope(smtp_peer: SmtpPeer) -> None:
+    message = EmailMessage()
+    message["From"] = "plans@example.test"
+    message["To"] = "ops@example.test"
+    message["Subject"] = "Run 7 failed"
+    message.set_content("Task delete-old failed.")
+
+    with smtplib.SMTP(smtp_peer.host, smtp_peer.port, timeout=5) as client:
+        client.send_message(message, to_addrs=["ops@example.test", "cc@example.test"])
+
+    [received] = smtp_peer.wait_for_messages(1)
+    assert received["Subject"] == "Run 7 failed"
+    assert received.get_payload().strip() == "Task delete-old failed."
+    assert smtp_peer.received[0].mail_from == "plans@example.test"
+    assert smtp_peer.received[0].rcpt_tos == ["ops@example.test", "cc@example.test"]
+
+
+def test_it_times_out_clearly_when_nothing_arrives(smtp_peer: SmtpPeer) -> None:
+    with pytest.raises(TimeoutError, match="Expected 1 message"):
+        smtp_peer.wait_for_messages(1, timeout=0.2)
