@@ -90,6 +90,7 @@ def test_it_records_method_path_headers_body_and_times(http_peer: HttpPeer) -> N
     [recorded] = http_peer.requests_to("/hook")
     assert (recorded.method, recorded.path, recorded.body) == ("POST", "/hook?x=1", BODY)
     assert verify_signature(SECRET, recorded.headers, recorded.body)
+    assert recorded.responded_monotonic is not None
     assert before <= recorded.arrived_monotonic <= recorded.responded_monotonic
     assert abs(recorded.arrived_time - time.time()) < 5
     assert recorded.status == 201
@@ -135,6 +136,8 @@ def test_it_holds_an_answer_without_blocking_other_requests(http_peer: HttpPeer)
     assert slow.wait(timeout=10) == 0
 
     fast, held = http_peer.requests_to("/fast")[0], http_peer.requests_to("/slow")[0]
+    assert fast.responded_monotonic is not None
+    assert held.responded_monotonic is not None
     assert held.responded_monotonic - held.arrived_monotonic >= 0.6
     assert fast.responded_monotonic < held.responded_monotonic
 

@@ -25,7 +25,7 @@ def test_it_records_a_message_with_its_envelope(smtp_peer: SmtpPeer) -> None:
 
     [received] = smtp_peer.wait_for_messages(1)
     assert received["Subject"] == "Run 7 failed"
-    assert received.get_payload().strip() == "Task delete-old failed."
+    assert str(received.get_payload()).strip() == "Task delete-old failed."
     assert smtp_peer.received[0].mail_from == "plans@example.test"
     assert smtp_peer.received[0].rcpt_tos == ["ops@example.test", "cc@example.test"]
 
