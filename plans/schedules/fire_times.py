@@ -4,8 +4,12 @@ the clock).
 Every function returns aware datetimes in the spec's zone (`tzinfo=ZoneInfo(spec.timezone)`)
 and honours `start_at` / `end_at`. They agree exactly: for any aware `t`,
 `next_fire_times(spec, after=latest_fire_time(spec, at=t) - 1us, count=1)[0]` is
-`latest_fire_time(spec, at=t)`, even though subtracting 1us from a zone-aware fire at a
-spring-forward transition gives a wall time inside the gap (see `_utc`).
+`latest_fire_time(spec, at=t)`. Do that arithmetic in UTC: Python adds and subtracts on
+zone-aware datetimes in wall-clock time and drops `fold`. Subtracting from a zone-aware fire
+still works for cron and day intervals (a gap wall time is read as counting back from the
+transition, see `_query_instant`; they never fire in the second pass of a repeated hour), but
+not for a seconds/minutes/hours interval firing in the second pass of a repeated hour, where
+`fire - 1us` lands in the first pass.
 
 Cost: intervals are pure arithmetic (an every-second interval anchored years ago answers in
 constant time). Cron walks calendar days and, on matching days only, the matching times of
@@ -16,20 +20,29 @@ Equality caveat (PEP 495): compare results in UTC. Two zone-aware datetimes in t
 compare by wall time ignoring fold, and a repeated-hour time never equals another zone's.
 
 A spec that `validate_spec` rejects (except for a `once` time in the past) raises
-`ScheduleError`; a naive `after` / `at` / `start` / `end` raises ValueError.
+`ScheduleError`; a naive `after` / `at` / `start` / `end` raises ValueError. A schedule-defining
+datetime (`run_at`, `start_at`, `end_at`, `anchor`) given as a local time inside a
+spring-forward gap follows the DST rule like any other local time: it means the transition.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice, takewhile
 from zoneinfo import ZoneInfo
 
 from plans.schedules.cron import CronExpression, parse_cron
 from plans.schedules.spec import UNITS, ScheduleError, ScheduleSpec, collect_errors
-from plans.schedules.wallclock import get_zone, overlap_ceiling, resolve_wall, to_wall
+from plans.schedules.wallclock import (
+    get_zone,
+    overlap_ceiling,
+    resolve_wall,
+    schedule_instant,
+    to_wall,
+)
 
 HORIZON_DAYS = 5 * 366
 _TICK = timedelta(microseconds=1)
@@ -44,7 +57,7 @@ def fire_times_between(
     spec: ScheduleSpec, *, start: datetime, end: datetime, limit: int
 ) -> list[datetime]:
     """Fire instants in (start, end], ascending, at most `limit` of them (misfire detection)."""
-    end_utc = _utc(end, "end")
+    end_utc = _query_instant(end, "end")
     within = takewhile(lambda instant: instant <= end_utc, _iter_after(spec, start))
     return list(islice(within, max(limit, 0)))
 
@@ -54,50 +67,80 @@ def latest_fire_time(spec: ScheduleSpec, *, at: datetime) -> datetime | None:
 
     None also when the only candidates lie more than `HORIZON_DAYS` before `at` (cron only).
     """
-    zone = _checked_zone(spec)
-    ceiling = _utc(at, "at")
-    if spec.end_at is not None and spec.end_at < ceiling:
-        ceiling = spec.end_at.astimezone(UTC)
+    plan = _Plan.of(spec)
+    ceiling = _query_instant(at, "at")
+    if plan.end is not None:
+        ceiling = min(ceiling, plan.end)
     instant: datetime | None
-    if spec.kind == "once":
-        assert spec.run_at is not None
-        instant = spec.run_at if spec.run_at <= ceiling else None
-    elif spec.kind == "cron":
-        instant = _cron_latest(_cron(spec), zone, ceiling)
+    if plan.run_at is not None:
+        instant = plan.run_at if plan.run_at <= ceiling else None
+    elif plan.cron is not None:
+        instant = _cron_latest(plan.cron, plan.zone, ceiling)
     else:
-        instant = _interval_latest(spec, zone, ceiling)
-    if instant is None or (spec.start_at is not None and instant < spec.start_at):
+        instant = _interval_latest(plan, ceiling)
+    if instant is None or (plan.start is not None and instant < plan.start):
         return None
-    return instant.astimezone(zone)
+    return instant.astimezone(plan.zone)
 
 
 def _iter_after(spec: ScheduleSpec, after: datetime) -> Iterator[datetime]:
-    zone = _checked_zone(spec)
-    floor = _utc(after, "after")
-    if spec.start_at is not None and spec.start_at - _TICK > floor:
-        floor = spec.start_at.astimezone(UTC) - _TICK
+    plan = _Plan.of(spec)
+    floor = _query_instant(after, "after")
+    if plan.start is not None:
+        floor = max(floor, plan.start - _TICK)
     instants: Iterator[datetime]
-    if spec.kind == "once":
-        assert spec.run_at is not None
-        instants = iter([spec.run_at] if spec.run_at > floor else [])
-    elif spec.kind == "cron":
-        instants = _cron_after(_cron(spec), zone, floor)
+    if plan.run_at is not None:
+        instants = iter([plan.run_at] if plan.run_at > floor else [])
+    elif plan.cron is not None:
+        instants = _cron_after(plan.cron, plan.zone, floor)
     else:
-        instants = _interval_after(spec, zone, floor)
+        instants = _interval_after(plan, floor)
     for instant in instants:
-        if spec.end_at is not None and instant > spec.end_at:
+        if plan.end is not None and instant > plan.end:
             return
-        yield instant.astimezone(zone)
+        yield instant.astimezone(plan.zone)
 
 
-def _checked_zone(spec: ScheduleSpec) -> ZoneInfo:
-    errors = collect_errors(spec, now=None)
-    if errors:
-        raise ScheduleError(errors)
-    return get_zone(spec.timezone)
+@dataclass(frozen=True)
+class _Plan:
+    """A validated spec with every instant in UTC, so that arithmetic is elapsed time."""
+
+    zone: ZoneInfo
+    start: datetime | None
+    end: datetime | None
+    cron: CronExpression | None = None
+    run_at: datetime | None = None
+    anchor: datetime | None = None
+    period: timedelta | None = None
+    by_wall_clock: bool = False
+
+    @classmethod
+    def of(cls, spec: ScheduleSpec) -> _Plan:
+        errors = collect_errors(spec, now=None)
+        if errors:
+            raise ScheduleError(errors)
+        zone = get_zone(spec.timezone)
+        start, end = (schedule_instant(v) if v else None for v in (spec.start_at, spec.end_at))
+        if spec.kind == "cron":
+            assert spec.cron is not None
+            return cls(zone, start, end, cron=parse_cron(spec.cron))
+        if spec.kind == "once":
+            assert spec.run_at is not None
+            return cls(zone, start, end, run_at=schedule_instant(spec.run_at))
+        anchor = spec.interval_anchor
+        if anchor is None:
+            message = "An interval schedule needs a start time or an anchor."
+            raise ScheduleError({"startAt": [message]})
+        assert spec.every is not None and spec.unit is not None
+        period = spec.every * UNITS[spec.unit]
+        anchor_utc = schedule_instant(anchor)
+        return cls(
+            zone, start, end, anchor=anchor_utc, period=period, by_wall_clock=spec.unit == "days"
+        )
 
 
-def _utc(value: datetime, name: str) -> datetime:
+def _query_instant(value: datetime, name: str) -> datetime:
+    """`after` / `at` / `start` / `end` as a UTC instant."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"'{name}' must be an aware datetime; got {value.isoformat()}.")
     instant = value.astimezone(UTC)
@@ -108,11 +151,6 @@ def _utc(value: datetime, name: str) -> datetime:
         # transition, so that `fire - 1us` stays before `fire`.
         instant = min(instant, value.replace(fold=1 - value.fold).astimezone(UTC))
     return instant
-
-
-def _cron(spec: ScheduleSpec) -> CronExpression:
-    assert spec.cron is not None
-    return parse_cron(spec.cron)
 
 
 def _day_walk(first: date, step: int) -> Iterator[date]:
@@ -164,18 +202,11 @@ def _cron_latest(expr: CronExpression, zone: ZoneInfo, ceiling: datetime) -> dat
     return None
 
 
-def _interval_parts(spec: ScheduleSpec) -> tuple[datetime, timedelta, bool]:
-    anchor = spec.interval_anchor
-    if anchor is None:
-        raise ScheduleError({"startAt": ["An interval schedule needs a start time or an anchor."]})
-    assert spec.every is not None and spec.unit is not None
-    return anchor.astimezone(UTC), spec.every * UNITS[spec.unit], spec.unit == "days"
-
-
-def _interval_after(spec: ScheduleSpec, zone: ZoneInfo, floor: datetime) -> Iterator[datetime]:
-    anchor, period, by_wall_clock = _interval_parts(spec)
+def _interval_after(plan: _Plan, floor: datetime) -> Iterator[datetime]:
+    anchor, period, zone = plan.anchor, plan.period, plan.zone
+    assert anchor is not None and period is not None
     try:
-        if not by_wall_clock:
+        if not plan.by_wall_clock:
             k = max(0, (floor - anchor) // period + 1)
             while True:
                 yield anchor + k * period
@@ -192,9 +223,10 @@ def _interval_after(spec: ScheduleSpec, zone: ZoneInfo, floor: datetime) -> Iter
         return
 
 
-def _interval_latest(spec: ScheduleSpec, zone: ZoneInfo, ceiling: datetime) -> datetime | None:
-    anchor, period, by_wall_clock = _interval_parts(spec)
-    if not by_wall_clock:
+def _interval_latest(plan: _Plan, ceiling: datetime) -> datetime | None:
+    anchor, period, zone = plan.anchor, plan.period, plan.zone
+    assert anchor is not None and period is not None
+    if not plan.by_wall_clock:
         if ceiling < anchor:
             return None
         return anchor + (ceiling - anchor) // period * period

@@ -15,7 +15,7 @@ onto the transition), which is what lets callers walk wall times in order and dr
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -39,7 +39,7 @@ def get_zone(name: str) -> ZoneInfo:
         raise UnknownZoneError(name) from exc
 
 
-def to_wall(instant: datetime, zone: ZoneInfo) -> datetime:
+def to_wall(instant: datetime, zone: tzinfo | None) -> datetime:
     """The naive local wall-clock reading of aware `instant` in `zone` (fold dropped)."""
     return instant.astimezone(zone).replace(tzinfo=None, fold=0)
 
@@ -52,7 +52,21 @@ def resolve_wall(wall: datetime, zone: ZoneInfo) -> datetime:
     return _gap_end(wall, zone, first)
 
 
-def _gap_end(wall: datetime, zone: ZoneInfo, after_gap: datetime) -> datetime:
+def schedule_instant(value: datetime) -> datetime:
+    """The UTC instant of an aware datetime that defines a schedule (run_at, bounds, anchor).
+
+    A zone-aware value whose wall time falls in a spring-forward gap means the transition, as
+    for every other local time under the DST rule (PEP 495 alone would read it an hour late).
+    """
+    instant = value.astimezone(UTC)
+    wall = value.replace(tzinfo=None, fold=0)
+    if instant.astimezone(value.tzinfo).replace(tzinfo=None) == wall:
+        return instant
+    other = value.replace(fold=1 - value.fold).astimezone(UTC)
+    return _gap_end(wall, value.tzinfo, max(instant, other))
+
+
+def _gap_end(wall: datetime, zone: tzinfo | None, after_gap: datetime) -> datetime:
     # In a gap, fold=1 reads the wall time with the post-transition offset (an instant before the
     # transition) and fold=0 with the pre-transition one (an instant after it). zoneinfo does not
     # expose transition instants, so bisect between the two; TZif transitions are whole seconds.

@@ -48,7 +48,7 @@ def assert_schedule(spec: ScheduleSpec, after: str, expected: list[str]) -> None
         # The contract's property, with wall-clock arithmetic on the zone-aware fire as written.
         assert utc(next_fire_times(spec, after=fire - TICK, count=1)) == [utc(fire)]
         if index:
-            previous = utc(fires[index - 1])
+            previous = fires[index - 1].astimezone(UTC)
             assert utc(latest_fire_time(spec, at=fire - TICK)) == previous
             # Arithmetic on zone-aware datetimes is wall-clock arithmetic; halve in UTC.
             halfway = previous + (fire.astimezone(UTC) - previous) / 2

@@ -284,3 +284,47 @@ def test_it_reads_cron_lists_ranges_steps_and_names(cron: str, expected: list[st
     spec = ScheduleSpec(kind="cron", cron=cron)
     fires = after_utc(spec, "2026-06-30 12:00", count=4)
     assert fires == [z(f"2026-{e}") for e in expected]
+
+
+def test_it_reads_a_run_at_inside_the_spring_forward_gap_as_the_transition() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    spec = ScheduleSpec(
+        kind="once", timezone="Europe/Berlin", run_at=datetime(2026, 3, 29, 2, 30, tzinfo=berlin)
+    )
+    assert after_utc(spec, "2026-03-28 00:00") == [z("2026-03-29 01:00")]
+    assert latest_utc(spec, "2026-03-29 01:00") == z("2026-03-29 01:00")
+
+
+def test_it_reads_after_inside_the_gap_as_counting_back_from_the_transition() -> None:
+    # What `fire - 1us` produces for a zone-aware fire at 03:00 CEST on spring-forward night.
+    spec = ScheduleSpec(kind="cron", timezone="Europe/Berlin", cron="0 3 * * *")
+    just_before = datetime(2026, 3, 29, 2, 59, 59, 999999, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert in_utc(next_fire_times(spec, after=just_before, count=1)) == [z("2026-03-29 01:00")]
+    assert latest_utc(spec, "2026-03-29 00:59") == z("2026-03-28 02:00")
+
+
+def test_it_fires_elapsed_intervals_in_both_passes_of_a_repeated_hour() -> None:
+    spec = ScheduleSpec(
+        kind="interval",
+        timezone="Europe/Berlin",
+        every=30,
+        unit="minutes",
+        anchor=z("2026-10-24 00:00"),
+    )
+    fires = next_fire_times(spec, after=z("2026-10-24 23:59"), count=4)
+    assert in_utc(fires) == [
+        z("2026-10-25 00:00"),
+        z("2026-10-25 00:30"),
+        z("2026-10-25 01:00"),
+        z("2026-10-25 01:30"),
+    ]
+    assert [f.strftime("%H:%M %Z") for f in fires] == [
+        "02:00 CEST",
+        "02:30 CEST",
+        "02:00 CET",
+        "02:30 CET",
+    ]
+    for fire in in_utc(fires):
+        # In UTC: zone-aware `fire - 1us` would drop fold and land in the first pass.
+        assert in_utc(next_fire_times(spec, after=fire - TICK, count=1)) == [fire]
+        assert latest_utc(spec, (fire + TICK).strftime("%Y-%m-%d %H:%M:%S")) == fire
