@@ -111,6 +111,14 @@ class Builder:
         rows = self.run(f"DESCRIBE SELECT * FROM {relation.sql}", relation.parameters, what)
         return [(str(row[0]), str(row[1])) for row in rows.fetchall()]
 
+    @staticmethod
+    def during(what: str, pending: list[Pending]) -> str:
+        """`what`, naming the lazy steps that run with it (a runtime error may come from them)."""
+        if not pending:
+            return what
+        steps = ", ".join(f"{p.recipe} step {p.index} {p.kind}" for p in pending)
+        return f"{what}, while running {steps}"
+
     def resolve(self, pending: list[Pending], rows: int, note: str) -> None:
         for step in pending:
             self.log(step.line(rows, note))
@@ -120,7 +128,10 @@ class Builder:
         """Count a relation in a pass of its own, for lazy steps that nothing else will count."""
         if relation.pending:
             started = time.perf_counter()
-            rows = self.scalar(f"SELECT count(*) FROM {relation.sql}", relation.parameters, what)
+            counting = self.during(what, relation.pending)
+            rows = self.scalar(
+                f"SELECT count(*) FROM {relation.sql}", relation.parameters, counting
+            )
             note = f"(counted in an extra pass of {elapsed_ms(started)} ms)"
             self.resolve(relation.pending, rows, note)
 
@@ -190,7 +201,8 @@ class Builder:
         self.tables += 1
         table = quote_identifier(f"__flow_t{self.tables}")
         started = time.perf_counter()
-        rows = self.scalar(f"CREATE TEMP TABLE {table} AS {sql}", parameters, what)
+        running = self.during(what, source.pending)
+        rows = self.scalar(f"CREATE TEMP TABLE {table} AS {sql}", parameters, running)
         where = f"step {line.index} {line.kind}" if line else f"materialising recipe {what}"
         note = f"(streamed; its time is part of {where})"
         if line is not None and line.kind == "aggregate":

@@ -43,7 +43,7 @@ def write_output(
     started = time.perf_counter()
     staged = quote_literal(str(target.staging))
     copy = f"COPY (SELECT * FROM {relation.sql}) TO {staged} ({write_options(output)})"
-    rows = builder.scalar(copy, relation.parameters, what)
+    rows = builder.scalar(copy, relation.parameters, builder.during(what, relation.pending))
     builder.resolve(relation.pending, rows, f"(streamed; its time is part of output {output.name})")
     final = target.staging
     if output.mode == "append" and target.existing is not None:
