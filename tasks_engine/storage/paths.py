@@ -18,7 +18,8 @@ def clean_relative(path: str) -> str:
     """
     if "\x00" in path:
         raise PathEscapeError("The path contains a NUL byte.")
-    if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+    drive = len(path) > 1 and path[0].isalpha() and path[1] == ":" and path[2:3] in ("", "/", "\\")
+    if path.startswith(("/", "\\")) or drive:
         raise PathEscapeError(f"The path {path!r} is absolute; give a path inside the connection.")
     normalised = posixpath.normpath(path.replace("\\", "/")) if path else "."
     if normalised == ".":
@@ -29,7 +30,7 @@ def clean_relative(path: str) -> str:
 
 
 def resolve_within(root: Path, path: str) -> Path:
-    """Return `root / path`, refusing anything (including a symlink) that resolves outside `root`."""
+    """Return `root / path`, refusing anything (even via a symlink) that resolves outside `root`."""
     relative = clean_relative(path)
     real_root = root.resolve()
     candidate = real_root / relative if relative else real_root

@@ -1,0 +1,15 @@
+"""URL map: pages, the admin and the v4 API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("plans/", include("plans.urls")),
+    path("", include("runs.urls")),
+    path("v4/", include("api.urls")),
+]

@@ -1,0 +1,124 @@
+"""What a plan is: its tasks, its triggers and its overrides.
+
+Runs never read these rows while executing: they execute the snapshot taken when they were
+created (see `plans.snapshot`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class TaskType(models.TextChoices):
+    HTTP = "http", "HTTP request"
+    SLACK = "slack", "Slack message"
+    DELETE = "delete", "Delete files"
+    FLOW = "flow", "Flow"
+
+
+class RunWhen(models.TextChoices):
+    ON_SUCCESS = "onSuccess", "On success"
+    ON_FAILURE = "onFailure", "On failure"
+    ALWAYS = "always", "Always"
+
+
+class OverlapPolicy(models.TextChoices):
+    ALLOW = "allow", "Allow overlapping runs"
+    SKIP = "skip", "Skip a slot while a run is active"
+    QUEUE = "queue", "Queue one run behind the active one"
+
+
+class Plan(models.Model):
+    """A named, ordered list of tasks, run on its triggers, by hand, or through the API."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plans"
+    )
+    paused = models.BooleanField(default=False, help_text="A paused plan starts no scheduled runs.")
+    pause_reason = models.CharField(max_length=500, blank=True)
+    overlap_policy = models.CharField(
+        max_length=10, choices=OverlapPolicy.choices, default=OverlapPolicy.ALLOW
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["owner", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanTask(models.Model):
+    """One task of a plan, at `position` (1-based) in the listed order.
+
+    `upstream` holds the refs of earlier tasks whose outcome decides whether this one runs;
+    None means "the task listed just before" (and nothing for the first task). `secrets` maps a
+    secret field name (e.g. `secretKey`) to a `tasks_engine.Secret` id: values never live here.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    ref = models.CharField(max_length=40, help_text="Short reference name, e.g. fetch_orders.")
+    type = models.CharField(max_length=20, choices=TaskType.choices, default=TaskType.HTTP)
+    config = models.JSONField(default=dict, blank=True)
+    secrets = models.JSONField(default=dict, blank=True)
+    run_when = models.CharField(max_length=10, choices=RunWhen.choices, default=RunWhen.ON_SUCCESS)
+    upstream = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="plantask_unique_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class TriggerKind(models.TextChoices):
+    CRON = "cron", "Cron expression"
+    INTERVAL = "interval", "Every N units"
+    ONCE = "once", "Once"
+
+
+class IntervalUnit(models.TextChoices):
+    SECONDS = "seconds"
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+
+
+class Trigger(models.Model):
+    """A schedule entry of a plan; each enabled trigger is one django-celery-beat PeriodicTask."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="triggers")
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=True)
+    kind = models.CharField(max_length=10, choices=TriggerKind.choices, default=TriggerKind.CRON)
+    cron = models.CharField(max_length=200, blank=True)
+    every = models.PositiveIntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=10, choices=IntervalUnit.choices, blank=True)
+    run_at = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    start_at = models.DateTimeField(null=True, blank=True)
+    end_at = models.DateTimeField(null=True, blank=True)
+    parameter_overrides = models.JSONField(default=dict, blank=True)
+    # Slots up to here are handled (run, skipped or deliberately not caught up).
+    handled_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["plan", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def periodic_task_name(self) -> str:
+        """The stable django-celery-beat name this trigger syncs to."""
+        return f"plans.trigger:{self.pk}"

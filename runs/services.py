@@ -1,0 +1,148 @@
+"""Starting, canceling and retrying runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from plans.models import Plan, Trigger
+from plans.snapshot import build_snapshot
+from runs import state
+from runs.models import ACTIVE_RUN_STATUSES, Job, JobStatus, PlanRun, RunSource, RunStatus
+
+
+class RunStateError(Exception):
+    """The run is not in a state that allows the action (e.g. canceling an ended run)."""
+
+
+def _create_run(*, plan: Plan, snapshot: dict[str, Any], source: str, **fields: Any) -> PlanRun:
+    run = PlanRun.objects.create(plan=plan, snapshot=snapshot, source=source, **fields)
+    Job.objects.bulk_create(
+        Job(
+            run=run,
+            plan=plan,
+            position=task["position"],
+            task_id=task["id"],
+            task_name=task["name"],
+            task_ref=task["ref"],
+            task_type=task["type"],
+        )
+        for task in snapshot["tasks"]
+    )
+    return run
+
+
+def _enqueue_on_commit(run: PlanRun) -> None:
+    from tasks_engine import dispatch
+
+    transaction.on_commit(lambda: dispatch.enqueue(run.pk))
+
+
+@transaction.atomic
+def run_plan(
+    *,
+    plan: Plan,
+    source: str,
+    requested_by: AbstractBaseUser | None = None,
+    trigger: Trigger | None = None,
+    scheduled_for: datetime | None = None,
+    late: bool = False,
+    parameter_overrides: dict[str, Any] | None = None,
+    idempotency_key: str = "",
+) -> PlanRun:
+    """Snapshot the plan and queue a run of it: one pending job per task, enqueued on commit.
+
+    Raises `django.db.IntegrityError` when `(trigger, scheduled_for)` already has a run; callers
+    that fire slots catch it (inside their own savepoint) to make a slot start at most one run.
+    """
+    snapshot = build_snapshot(plan)
+    run = _create_run(
+        plan=plan,
+        snapshot=snapshot,
+        source=source,
+        requested_by=requested_by
+        if requested_by is not None and requested_by.is_authenticated
+        else None,
+        trigger=trigger,
+        scheduled_for=scheduled_for,
+        late=late,
+        parameter_overrides=parameter_overrides or {},
+        idempotency_key=idempotency_key,
+    )
+    _enqueue_on_commit(run)
+    return run
+
+
+@transaction.atomic
+def run_cancel(*, run: PlanRun) -> PlanRun:
+    """Cancel a queued or running run: pending jobs become canceled and the running job is
+    stopped by its worker (which watches the run's status) and recorded as canceled.
+
+    Raises RunStateError if the run has already ended.
+    """
+    if not state.run_end(run.pk, status=RunStatus.CANCELED, error="Canceled."):
+        run.refresh_from_db()
+        raise RunStateError(f"Run #{run.pk} has already ended ({run.status}).")
+    state.jobs_cancel_pending(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def run_retry(
+    *,
+    run: PlanRun,
+    requested_by: AbstractBaseUser | None = None,
+    parameter_overrides: dict[str, Any] | None = None,
+) -> PlanRun:
+    """A new run against the original run's snapshot; jobs that succeeded are carried over.
+
+    Carried-over jobs keep their results (so later tasks can still reference them); the failed
+    tasks and everything after them run again. Raises RunStateError while the run is active.
+    """
+    if run.status in ACTIVE_RUN_STATUSES:
+        raise RunStateError(f"Run #{run.pk} is still {run.status}; retry it once it has ended.")
+    overrides = dict(run.parameter_overrides)
+    overrides.update(parameter_overrides or {})
+    new = _create_run(
+        plan=run.plan,
+        snapshot=run.snapshot,
+        source=RunSource.RETRY,
+        requested_by=requested_by
+        if requested_by is not None and requested_by.is_authenticated
+        else None,
+        retry_of=run,
+        parameter_overrides=overrides,
+    )
+    old_jobs = list(run.jobs.all())
+    rerun = _downstream_of(
+        run.snapshot, {j.task_ref for j in old_jobs if j.status != JobStatus.SUCCEEDED}
+    )
+    succeeded = {
+        j.position: j
+        for j in old_jobs
+        if j.status == JobStatus.SUCCEEDED and j.task_ref not in rerun
+    }
+    for job in new.jobs.all():
+        old = succeeded.get(job.position)
+        if old is not None:
+            Job.objects.filter(pk=job.pk).update(
+                status=JobStatus.SUCCEEDED,
+                started_at=old.started_at,
+                finished_at=old.finished_at,
+                result={**old.result, "carriedOverFromJob": old.pk},
+            )
+    _enqueue_on_commit(new)
+    return new
+
+
+def _downstream_of(snapshot: dict[str, Any], refs: set[str]) -> set[str]:
+    """`refs` and every task that depends on one of them, directly or transitively."""
+    affected = set(refs)
+    for task in snapshot["tasks"]:  # listed order is a valid execution order
+        if any(up in affected for up in task["upstream"]):
+            affected.add(task["ref"])
+    return affected

@@ -1,0 +1,231 @@
+"""Executing one job inside a worker: claim, decide, run, record.
+
+Returns whether the Celery chain should go on. A duplicate delivery of a job that another
+worker is running returns STOP, so the duplicate's copy of the chain dies there and the
+next job is never started twice or early.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from datetime import timedelta
+from enum import Enum
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from runs import state
+from runs.conditions import skip_reason
+from runs.models import Job, JobLogLine, JobStatus, PlanRun, RunStatus
+from tasks_engine.executors import REGISTRY
+from tasks_engine.executors.base import ExecutionContext, ExecutionResult
+from tasks_engine.reference_context import build_context
+
+logger = logging.getLogger(__name__)
+
+
+class Next(Enum):
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def stale_before() -> Any:
+    """A running job whose heartbeat is older than this has lost its worker."""
+    return timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_SECONDS * 3)
+
+
+def log_line(job_id: int, message: str, level: str = "INFO") -> None:
+    JobLogLine.objects.create(
+        job_id=job_id, at=timezone.now(), level=level, message=message[:10_000]
+    )
+
+
+def execute(job_id: int) -> Next:
+    """Run job `job_id` if it is this delivery's to run; see the module docstring."""
+    job = Job.objects.select_related("run").filter(pk=job_id).first()
+    if job is None or job.run is None:
+        return Next.STOP
+    run = job.run
+    if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED):
+        state.jobs_cancel_pending(run.pk)
+        return Next.CONTINUE
+    earlier = Job.objects.filter(
+        run=run, position__lt=job.position, status__in=[JobStatus.PENDING, JobStatus.RUNNING]
+    )
+    if earlier.exists():
+        # A duplicate message jumped ahead of a job that is still running: not ours to start.
+        return Next.STOP
+    if job.status != JobStatus.PENDING:
+        return _handle_not_pending(job)
+    upstream_statuses = list(
+        Job.objects.filter(run=run, task_ref__in=_task_spec(run, job)["upstream"]).values_list(
+            "status", flat=True
+        )
+    )
+    reason = skip_reason(_task_spec(run, job)["runWhen"], upstream_statuses)
+    if reason is not None:
+        if state.job_skip(job.pk, reason=reason):
+            state.run_start(run.pk)
+            log_line(job.pk, f"Skipped: {reason}")
+        return Next.CONTINUE
+    me = worker_name()
+    if not state.job_claim(job.pk, worker=me):
+        job.refresh_from_db()
+        return _handle_not_pending(job)
+    state.run_start(run.pk)
+    _run_claimed(job, run, me)
+    return Next.CONTINUE
+
+
+def _handle_not_pending(job: Job) -> Next:
+    if job.is_ended:
+        # Ended already: this delivery may be the only one left to carry the chain on (its
+        # worker died after finishing); the next job's own claim prevents a double start.
+        return Next.CONTINUE
+    if state.job_fail_stale(job.pk, stale_before=stale_before()):
+        log_line(job.pk, "The worker running this job stopped; marked failed.", "ERROR")
+        return Next.CONTINUE
+    return Next.STOP
+
+
+def _task_spec(run: PlanRun, job: Job) -> dict[str, Any]:
+    for task in run.snapshot["tasks"]:
+        if task["position"] == job.position:
+            return task
+    raise LookupError(f"Job {job.pk} has no task at position {job.position} in its snapshot.")
+
+
+class _Watcher(threading.Thread):
+    """Keeps the job's heartbeat fresh and sets `cancel` when the run is canceled or overruns."""
+
+    def __init__(self, job: Job, run: PlanRun, worker: str, cancel: threading.Event) -> None:
+        super().__init__(name=f"plans-watch-{job.pk}", daemon=True)
+        self.job, self.plan_run, self.worker, self.cancel = job, run, worker, cancel
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        beat_every = settings.JOB_HEARTBEAT_SECONDS
+        last_beat = 0.0
+        ticks = 0.0
+        try:
+            while not self.stopped.wait(0.25):
+                ticks += 0.25
+                status = (
+                    PlanRun.objects.filter(pk=self.plan_run.pk)
+                    .values_list("status", flat=True)
+                    .first()
+                )
+                if status in (None, RunStatus.CANCELED, RunStatus.FAILED):
+                    self.cancel.set()
+                if ticks - last_beat >= beat_every:
+                    state.job_heartbeat(self.job.pk, worker=self.worker)
+                    last_beat = ticks
+        finally:
+            connection.close()
+
+
+def _run_claimed(job: Job, run: PlanRun, worker: str) -> None:
+    spec = _task_spec(run, job)
+    cancel = threading.Event()
+    watcher = _Watcher(job, run, worker, cancel)
+    watcher.start()
+    try:
+        result = _execute_spec(job, run, spec, cancel)
+    finally:
+        watcher.stopped.set()
+        watcher.join(timeout=5)
+    if cancel.is_set() and result.status != "succeeded":
+        result = ExecutionResult(status="canceled", result=result.result, error="Canceled.")
+    if state.job_finish(
+        job.pk, status=result.status, result=result.result, error=result.error, worker=worker
+    ):
+        log_line(
+            job.pk, f"Finished: {result.status}" + (f": {result.error}" if result.error else "")
+        )
+    else:
+        log_line(
+            job.pk,
+            "Finished after its outcome was already recorded elsewhere; result discarded.",
+            "WARNING",
+        )
+
+
+def _execute_spec(
+    job: Job, run: PlanRun, spec: dict[str, Any], cancel: threading.Event
+) -> ExecutionResult:
+    from tasks_engine.rendering import render_text
+    from tasks_engine.secret_refs import resolve_task_secret
+
+    task_type = REGISTRY.get(spec["type"])
+    if task_type is None:
+        return ExecutionResult(status="failed", error=f"Unknown task type {spec['type']!r}.")
+    log_line(job.pk, f"Started task '{spec['name']}' ({spec['type']}).")
+    references: dict[str, Any] | None = None
+
+    def render(text: str) -> str:
+        nonlocal references
+        if "{{" not in text:
+            return text
+        if references is None:
+            references = build_context(job)
+        return render_text(text, references)
+
+    context = ExecutionContext(
+        job_id=job.pk,
+        run_id=run.pk,
+        log=lambda message: log_line(job.pk, message),
+        render=render,
+        secret=lambda name: resolve_task_secret(spec, name),
+        cancel=cancel,
+        plan=run.snapshot.get("plan", {}),
+        parameters=run.parameter_overrides,
+    )
+    try:
+        return task_type.run(spec, context)
+    except Exception as exc:  # a task's own failure is recorded on the job, never raised
+        from tasks_engine.errors import JobError
+
+        if isinstance(exc, JobError):
+            return ExecutionResult(status="failed", error=str(exc))
+        logger.exception("Job %s crashed", job.pk)
+        log_line(job.pk, traceback.format_exc(limit=5), "ERROR")
+        return ExecutionResult(
+            status="failed", error=f"Internal error: {exc.__class__.__name__}: {exc}"
+        )
+    finally:
+        close_old_connections()
+
+
+def finish_run(run_id: int) -> None:
+    """Set the run's final status from its jobs: failed if any job failed (naming it)."""
+    run = PlanRun.objects.filter(pk=run_id).first()
+    if run is None or not run.is_active:
+        return
+    jobs = list(run.jobs.order_by("position"))
+    if any(job.status in (JobStatus.PENDING, JobStatus.RUNNING) for job in jobs):
+        # Called out of order (a resumed chain will call it again at its end).
+        return
+    failed = [job for job in jobs if job.status == JobStatus.FAILED]
+    if failed:
+        first = failed[0]
+        message = f"Task '{first.task_name}' failed: {first.error}"
+        if len(failed) > 1:
+            message += f" (and {len(failed) - 1} more)"
+        state.run_end(run.pk, status=RunStatus.FAILED, error=message)
+    elif any(job.status == JobStatus.CANCELED for job in jobs):
+        state.run_end(run.pk, status=RunStatus.CANCELED, error="Canceled.")
+    else:
+        state.run_end(run.pk, status=RunStatus.SUCCEEDED)
+    from runs.signals import run_finished
+
+    run_finished.send(sender=PlanRun, run_id=run.pk)
