@@ -11,6 +11,7 @@ ever bound as prepared-statement values. See `flows.engine.build` for the execut
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 import time
 import uuid
@@ -28,6 +29,10 @@ from flows.engine.results import OutputResult
 from flows.engine.spec import FlowSpec, OutputSpec
 from flows.engine.sqlcheck import quote_literal
 from flows.engine.writing import write_output
+
+# Several Celery workers may run flows on one machine: DuckDB's own default (80% of RAM) is too
+# greedy. Past the limit DuckDB spills to the run's work folder rather than failing.
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def resolve_parameters(flow: FlowSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,13 +54,16 @@ def run_flow(
     parameters: Mapping[str, Any],
     run_id: str | int,
     log: Callable[[str], None],
+    memory_limit: str | None = None,
 ) -> list[OutputResult]:
     """Write the selected outputs (all when `outputs` is empty or None), in the flow's order.
 
     Only the recipes and datasets those outputs need are read and built. `parameters` override
     the flow's defaults. `log` receives one line per dataset, step and output. Raises FlowError
     with a message for users; nothing is published for an output whose writing failed, but
-    outputs written before it stay written.
+    outputs written before it stay written. `memory_limit` (DuckDB syntax, e.g. "512MB") caps
+    DuckDB's memory for this run, spilling to the run's work folder beyond it; None takes
+    FLOWS_DUCKDB_MEMORY_LIMIT from the environment, else DEFAULT_MEMORY_LIMIT.
     """
     values = resolve_parameters(flow, parameters)
     selected = _select_outputs(flow, outputs)
@@ -83,7 +91,8 @@ def run_flow(
         }
         allowed = [path for files in inputs.values() for path in files]
         allowed += [t.existing for t in targets.values() if t.existing is not None]
-        con = _locked_connection(work, allowed)
+        limit = memory_limit or os.environ.get("FLOWS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+        con = _locked_connection(work, allowed, memory_limit=limit)
         try:
             builder = Builder(con, flow, values, inputs, _consumers(flow, recipes, selected), log)
             return [
@@ -162,8 +171,14 @@ def _stage_inputs(
     return inputs
 
 
-def _locked_connection(work: Path, allowed: list[Path]) -> duckdb.DuckDBPyConnection:
+def _locked_connection(
+    work: Path, allowed: list[Path], *, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+    except duckdb.Error as error:
+        raise FlowError(f"The memory limit {memory_limit!r} is not valid: {error}") from None
     spill = work / "spill"
     spill.mkdir()
     con.execute(f"SET temp_directory = {quote_literal(str(spill))}")

@@ -1,0 +1,221 @@
+"""Benchmark: the flow engine against pandas and hand-written DuckDB SQL on the same job.
+
+    .venv/bin/python bench/flow_engine.py [--rows 5000000]
+
+The job: read a sales CSV (id, day, category, region_id, amount), keep the second half of the
+year with amount above a threshold, derive net = amount * 0.8, aggregate by category and region
+(sum, count, average), join a 50-row region dimension and write Parquet. The CSV and outputs go
+to bench/data/ (gitignored); the CSV is generated once per row count.
+
+Each variant runs in its own subprocess so that its peak RSS (os.wait4's ru_maxrss) is its own,
+interpreter and imports included (about 65 MiB of it is Python + duckdb before any work).
+Times are the job itself (imports excluded), measured inside the subprocess. DuckDB's peak
+varies from run to run with thread timing, so --repeat prints the lowest and highest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+SINCE = "2024-07-01"
+MIN_AMOUNT = 10
+VARIANTS = ("flow", "pandas", "duckdb")
+
+
+def generate(rows: int) -> tuple[Path, Path]:
+    """Write the sales CSV for `rows` rows and the region dimension, unless already there."""
+    import duckdb
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    sales, regions = DATA / f"sales_{rows}.csv", DATA / "regions.csv"
+    if not sales.exists():
+        partial = sales.with_suffix(".partial")
+        duckdb.execute(
+            f"""COPY (SELECT i AS id, DATE '2024-01-01' + (i % 366)::INT AS day,
+                   'cat_' || (hash(i * 3) % 20) AS category, 'r' || (hash(i) % 50) AS region_id,
+                   round((hash(i * 7) % 100000) / 100.0, 2) AS amount
+               FROM range({rows}) t(i)) TO '{partial}' (HEADER)"""
+        )
+        partial.rename(sales)
+    if not regions.exists():
+        lines = ["region_id,region_name"] + [f"r{i},Region {i}" for i in range(50)]
+        regions.write_text("\n".join(lines) + "\n")
+    return sales, regions
+
+
+def run_flow_variant(sales: Path, regions: Path, out: Path, memory_limit: str | None) -> None:
+    from flows.engine import FlowSpec, run_flow
+
+    location = {"kind": "local", "root": str(DATA)}
+    flow = FlowSpec.from_dict(
+        {
+            "name": "bench",
+            "parameters": [
+                {"name": "since", "type": "date", "value": SINCE},
+                {"name": "min_amount", "type": "number", "value": MIN_AMOUNT},
+            ],
+            "datasets": [
+                {"name": "sales", "location": location, "path": sales.name, "format": "csv"},
+                {"name": "regions", "location": location, "path": regions.name, "format": "csv"},
+            ],
+            "recipes": [
+                {
+                    "name": "by_region",
+                    "source": {"dataset": "sales"},
+                    "steps": [
+                        {"kind": "filter", "expression": "day >= $since AND amount > $min_amount"},
+                        {"kind": "derive", "column": "net", "expression": "amount * 0.8"},
+                        {
+                            "kind": "aggregate",
+                            "group_by": ["category", "region_id"],
+                            "measures": [
+                                {"name": "total_net", "fn": "sum", "column": "net"},
+                                {"name": "sales", "fn": "count"},
+                                {"name": "avg_amount", "fn": "avg", "column": "amount"},
+                            ],
+                        },
+                        {
+                            "kind": "join",
+                            "with": {"dataset": "regions"},
+                            "how": "left",
+                            "on": ["region_id"],
+                        },
+                    ],
+                }
+            ],
+            "outputs": [
+                {
+                    "name": "out",
+                    "recipe": "by_region",
+                    "location": location,
+                    "path": out.name,
+                    "format": "parquet",
+                }
+            ],
+        }
+    )
+    run_flow(
+        flow,
+        outputs=None,
+        parameters={},
+        run_id="bench",
+        log=lambda line: print(f"  | {line}", file=sys.stderr),
+    )
+
+
+def run_pandas_variant(sales: Path, regions: Path, out: Path, memory_limit: str | None) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(sales, engine="pyarrow", parse_dates=["day"])
+    frame = frame[(frame["day"] >= pd.Timestamp(SINCE)) & (frame["amount"] > MIN_AMOUNT)]
+    frame = frame.assign(net=frame["amount"] * 0.8)
+    grouped = frame.groupby(["category", "region_id"], as_index=False).agg(
+        total_net=("net", "sum"), sales=("net", "size"), avg_amount=("amount", "mean")
+    )
+    dimension = pd.read_csv(regions)
+    grouped.merge(dimension, on="region_id", how="left").to_parquet(out, index=False)
+
+
+def run_duckdb_variant(sales: Path, regions: Path, out: Path, memory_limit: str | None) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(
+        f"""COPY (
+            SELECT a.*, r.region_name
+            FROM (SELECT category, region_id, sum(amount * 0.8) AS total_net, count(*) AS sales,
+                         avg(amount) AS avg_amount
+                  FROM read_csv('{sales}') WHERE day >= DATE '{SINCE}' AND amount > {MIN_AMOUNT}
+                  GROUP BY category, region_id) a
+            LEFT JOIN read_csv('{regions}') r USING (region_id)
+        ) TO '{out}' (FORMAT parquet)"""
+    )
+
+
+def child(variant: str, rows: int, memory_limit: str | None) -> None:
+    sales, regions = DATA / f"sales_{rows}.csv", DATA / "regions.csv"
+    out = DATA / f"out_{variant}.parquet"
+    # Imports are not part of the job: load them before the clock starts.
+    __import__({"flow": "flows.engine", "pandas": "pandas", "duckdb": "duckdb"}[variant])
+    started = time.perf_counter()
+    {"flow": run_flow_variant, "pandas": run_pandas_variant, "duckdb": run_duckdb_variant}[variant](
+        sales, regions, out, memory_limit
+    )
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+def measure(variant: str, rows: int, memory_limit: str | None) -> tuple[float, float]:
+    """Run one variant in a subprocess; return (seconds, peak RSS in MiB)."""
+    limit = ["--memory-limit", memory_limit] if memory_limit else []
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--rows", str(rows), "--variant", variant, *limit],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{variant} failed with exit code {process.returncode}")
+    seconds = json.loads(output.decode().strip().splitlines()[-1])["seconds"]
+    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def check_same_results() -> None:
+    import duckdb
+
+    totals = "SELECT count(*), sum(sales), round(sum(total_net), 2) FROM '{}'"
+    sums = {
+        variant: duckdb.sql(totals.format(DATA / f"out_{variant}.parquet")).fetchall()[0]
+        for variant in VARIANTS
+    }
+    if len(set(sums.values())) != 1:
+        raise SystemExit(f"The variants disagree: {sums}")
+    print(f"all variants agree: {sums['flow'][0]} groups, {sums['flow'][1]:,} input rows kept")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per variant; the best is kept")
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB memory_limit for the flow and hand-written variants (default: the engine's)",
+    )
+    args = parser.parse_args()
+    if args.variant:
+        child(args.variant, args.rows, args.memory_limit)
+        return
+    sales, _ = generate(args.rows)
+    size_mib = sales.stat().st_size / 2**20
+    print(f"input: {sales.relative_to(ROOT)}, {args.rows:,} rows, {size_mib:.0f} MiB")
+    print(f"DuckDB memory_limit: {args.memory_limit or 'engine default / DuckDB default'}")
+    results = {}
+    for variant in VARIANTS:
+        runs = [measure(variant, args.rows, args.memory_limit) for _ in range(args.repeat)]
+        results[variant] = (min(r[0] for r in runs), max(r[1] for r in runs))
+        low = min(r[1] for r in runs)
+        seconds, peak = results[variant]
+        print(f"{variant:>7}: {seconds:6.2f} s   peak RSS {low:5.0f}-{peak:.0f} MiB")
+    check_same_results()
+    flow, pandas, hand = results["flow"][0], results["pandas"][0], results["duckdb"][0]
+    print(f"flow vs pandas: {pandas / flow:.1f}x faster (target >= 5x)")
+    print(f"flow vs hand-written DuckDB: {flow / hand:.2f}x the time (target <= 1.5x)")
+    print(f"flow highest peak RSS / input size: {results['flow'][1] / size_mib:.2f} (target < 1)")
+
+
+if __name__ == "__main__":
+    main()
