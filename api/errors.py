@@ -11,6 +11,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from plans.validation import PlanValidationError
+from runs.services import RunStateError
+
 
 def error_response(
     code: str, message: str, http_status: int, details: dict[str, list[str]] | None = None
@@ -26,9 +29,14 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            path = (
-                f"{prefix}.{key}" if prefix and key != "non_field_errors" else (prefix or str(key))
-            )
+            if isinstance(key, int):
+                # DRF's ListField reports items by index.
+                path = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                # Errors about the object itself belong to its own path ("request" at the top).
+                path = prefix or "request"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             for k, v in _flatten(value, path).items():
                 flat.setdefault(k, []).extend(v)
     elif (
@@ -45,6 +53,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error in the one shape; domain errors from services map to 400 and 409."""
+    if isinstance(exc, PlanValidationError):
+        exc = exceptions.ValidationError(exc.errors)
+    if isinstance(exc, RunStateError):
+        return error_response("conflict", str(exc), status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         return error_response("not_found", "Not found.", status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):

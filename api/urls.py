@@ -1,3 +1,38 @@
+"""The v4 API, mounted at /v4/. Paths are accepted with or without a trailing slash."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import URLPattern, path, re_path
+
+from api.routing import by_method, not_found
+from api.views import jobs, plans, runs
+
+app_name = "api"
+
+
+def _route(route: str, view: Callable[..., Any], name: str) -> list[URLPattern]:
+    # Clients differ on trailing slashes; a POST redirected by APPEND_SLASH would lose its body.
+    return [path(route, view, name=name), path(f"{route}/", view)]
+
+
+urlpatterns: list[URLPattern] = [
+    *_route("plans", by_method(GET=plans.PlanListApi, POST=plans.PlanCreateApi), "plans"),
+    *_route(
+        "plans/<int:plan_id>",
+        by_method(GET=plans.PlanDetailApi, PATCH=plans.PlanUpdateApi, DELETE=plans.PlanDeleteApi),
+        "plan",
+    ),
+    *_route("plans/<int:plan_id>/run", by_method(POST=plans.PlanRunApi), "plan_run"),
+    *_route("planSnapshotRuns", by_method(GET=runs.RunListApi), "runs"),
+    *_route("planSnapshotRuns/<int:run_id>", by_method(GET=runs.RunDetailApi), "run"),
+    *_route(
+        "planSnapshotRuns/<int:run_id>/cancel", by_method(POST=runs.RunCancelApi), "run_cancel"
+    ),
+    *_route("planSnapshotRuns/<int:run_id>/retry", by_method(POST=runs.RunRetryApi), "run_retry"),
+    *_route("jobs", by_method(GET=jobs.JobListApi), "jobs"),
+    *_route("jobs/<int:job_id>", by_method(GET=jobs.JobDetailApi), "job"),
+    re_path(r"^.*$", not_found),
+]

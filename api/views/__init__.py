@@ -1,0 +1,1 @@
+"""API views: one class per operation, grouped by resource (plans, runs, jobs)."""

@@ -1,0 +1,157 @@
+"""Plans: list, create, read, update, delete, run now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import selectors
+from api.fields import ParameterOverridesField, RawJSONField, StrictBooleanField, StrictCharField
+from api.pagination import list_body, paginate
+from api.serializers import PlanOutputSerializer, RunStartedOutputSerializer, StrictInputSerializer
+from plans.models import OverlapPolicy, PlanTask
+from plans.services import plan_create, plan_delete, plan_update
+from plans.validation import clean_tasks
+from runs.models import RunSource
+from runs.services import run_plan
+
+# Read-only fields of a plan's output that a client may send back unchanged.
+_PLAN_OUTPUT_ONLY = ("id", "ownerId", "createdAt", "updatedAt", "latestPlanSnapshotRun")
+
+
+class _PlanInputSerializer(StrictInputSerializer):
+    """Checks the plan's own fields and, with `tasks`, the whole task list, reporting every
+    bad field at once (`name`, `tasks[0].config.url`, ...). The service validates again when
+    saving; this pass exists so one answer names all problems, not just the first layer's.
+    """
+
+    ignored_fields = _PLAN_OUTPUT_ONLY
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
+        value: Any = None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail if isinstance(exc.detail, dict) else {"request": exc.detail})
+        if isinstance(data, Mapping) and "tasks" in data and "tasks" not in errors:
+            existing: Sequence[PlanTask] = self.context.get("existing_tasks", ())
+            _, task_errors = clean_tasks(data["tasks"], existing=existing)
+            errors.update(task_errors)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class PlanListApi(APIView):
+    """GET /v4/plans: the user's plans (staff: all), by id, each with its latest run."""
+
+    def get(self, request: Request) -> Response:
+        page = paginate(request, selectors.plan_visible_list(user=request.user), newest_first=False)
+        return Response(list_body(PlanOutputSerializer(page.items, many=True).data, page))
+
+
+class PlanCreateApi(APIView):
+    """POST /v4/plans -> 201 with the plan; 400 naming each bad field, nothing saved."""
+
+    class InputSerializer(_PlanInputSerializer):
+        name = StrictCharField(max_length=200)
+        description = StrictCharField(required=False, allow_blank=True, default="")
+        tasks = RawJSONField()
+
+    OutputSerializer = PlanOutputSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = plan_create(owner=request.user, **serializer.validated_data)
+        plan = selectors.plan_get(user=request.user, plan_id=plan.pk)
+        return Response(self.OutputSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class PlanDetailApi(APIView):
+    """GET /v4/plans/{id}: the plan with its tasks; 404 if the user may not see it."""
+
+    OutputSerializer = PlanOutputSerializer
+
+    def get(self, request: Request, plan_id: int) -> Response:
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        return Response(self.OutputSerializer(plan).data)
+
+
+class PlanUpdateApi(APIView):
+    """PATCH /v4/plans/{id}: change the given fields; `tasks` replaces the whole list (an
+    entry with the `id` of a current task keeps that task, and its secrets unless replaced)."""
+
+    class InputSerializer(_PlanInputSerializer):
+        name = StrictCharField(required=False, max_length=200)
+        description = StrictCharField(required=False, allow_blank=True)
+        tasks = RawJSONField(required=False)
+        paused = StrictBooleanField(required=False)
+        pauseReason = StrictCharField(required=False, allow_blank=True, max_length=500)
+        overlapPolicy = serializers.ChoiceField(choices=OverlapPolicy.values, required=False)
+
+    OutputSerializer = PlanOutputSerializer
+    # API name -> Plan field, for the fields passed to the service as `extra`.
+    EXTRA_FIELDS = {
+        "paused": "paused",
+        "pauseReason": "pause_reason",
+        "overlapPolicy": "overlap_policy",
+    }
+
+    def patch(self, request: Request, plan_id: int) -> Response:
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        serializer = self.InputSerializer(
+            data=request.data, context={"existing_tasks": list(plan.tasks.all())}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        extra = {field: data[key] for key, field in self.EXTRA_FIELDS.items() if key in data}
+        plan_update(
+            plan=plan,
+            name=data.get("name"),
+            description=data.get("description"),
+            tasks=data.get("tasks"),
+            extra=extra or None,
+        )
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        return Response(self.OutputSerializer(plan).data)
+
+
+class PlanDeleteApi(APIView):
+    """DELETE /v4/plans/{id} -> 204; the plan's tasks, triggers and runs go with it."""
+
+    def delete(self, request: Request, plan_id: int) -> Response:
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        plan_delete(plan=plan)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PlanRunApi(APIView):
+    """POST /v4/plans/{id}/run (empty body allowed) -> 201 with the new run's id.
+
+    The run has `source="api"`; an `Idempotency-Key` header is stored on it.
+    """
+
+    class InputSerializer(StrictInputSerializer):
+        parameterOverrides = ParameterOverridesField()
+
+    OutputSerializer = RunStartedOutputSerializer
+
+    def post(self, request: Request, plan_id: int) -> Response:
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        serializer = self.InputSerializer(data=request.data if request.data is not None else {})
+        serializer.is_valid(raise_exception=True)
+        run = run_plan(
+            plan=plan,
+            source=RunSource.API,
+            requested_by=request.user,
+            parameter_overrides=serializer.validated_data.get("parameterOverrides") or {},
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+        )
+        return Response(self.OutputSerializer(run).data, status=status.HTTP_201_CREATED)
