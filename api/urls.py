@@ -7,6 +7,7 @@ from typing import Any
 
 from django.urls import URLPattern, path, re_path
 
+from api import connections
 from api.routing import by_method, not_found
 from api.views import jobs, plans, runs
 
@@ -34,5 +35,19 @@ urlpatterns: list[URLPattern] = [
     *_route("planSnapshotRuns/<int:run_id>/retry", by_method(POST=runs.RunRetryApi), "run_retry"),
     *_route("jobs", by_method(GET=jobs.JobListApi), "jobs"),
     *_route("jobs/<int:job_id>", by_method(GET=jobs.JobDetailApi), "job"),
+    *_route(
+        "connections",
+        by_method(GET=connections.ConnectionListApi, POST=connections.ConnectionCreateApi),
+        "connections",
+    ),
+    *_route(
+        "connections/<int:connection_id>",
+        by_method(
+            GET=connections.ConnectionDetailApi,
+            PATCH=connections.ConnectionUpdateApi,
+            DELETE=connections.ConnectionDeleteApi,
+        ),
+        "connection",
+    ),
     re_path(r"^.*$", not_found),
 ]

@@ -146,6 +146,11 @@ def clean_tasks(
             )
         )
     _check_refs_and_upstream(cleaned, errors)
+    from plans.task_references import check_task_references
+
+    for path, messages in check_task_references(cleaned).items():
+        for message in messages:
+            _add(errors, path, message)
     return cleaned, errors
 
 

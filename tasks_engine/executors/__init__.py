@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from tasks_engine.executors.base import TaskType
+from tasks_engine.executors.delete import DeleteTask
 from tasks_engine.executors.http import HttpTask
+from tasks_engine.executors.slack import SlackTask
 
-REGISTRY: dict[str, TaskType] = {task.type: task for task in (HttpTask(),)}
+REGISTRY: dict[str, TaskType] = {
+    task.type: task for task in (HttpTask(), SlackTask(), DeleteTask())
+}
 
 
 def get_task_type(name: str) -> TaskType:

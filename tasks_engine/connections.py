@@ -1,0 +1,317 @@
+"""Connections: named credentials for Slack and storage, and the writes that manage them.
+
+A connection has a `kind` (slack, s3, local), plain `settings` and secret fields. Secret values
+are encrypted into `Secret` rows and the connection keeps only their ids; they are write-only:
+in `connection_update`, a secret field that is absent keeps its value, `None` removes it and a
+string replaces it. Nothing here ever returns a secret value except `connection_resolve`, which
+only the worker calls while it executes a job.
+
+Settings per kind:
+- slack: `{}`; secrets `token` (a bot or user OAuth token, required).
+- s3: `{"bucket", "prefix", "region", "endpointUrl"}` (bucket required); secrets `accessKeyId`
+  and `secretAccessKey`, both or neither (without them boto3's own credential chain is used).
+- local: `{"root"}`: a folder relative to the STORAGE_ROOT setting, never absolute or climbing
+  out of it ("." is STORAGE_ROOT itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from tasks_engine.errors import JobError
+from tasks_engine.models import Connection, ConnectionKind, Secret
+from tasks_engine.secrets import encrypt_secret
+from tasks_engine.storage.paths import PathEscapeError, clean_relative
+
+FieldErrors = dict[str, list[str]]
+
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    ConnectionKind.SLACK: ("token",),
+    ConnectionKind.S3: ("accessKeyId", "secretAccessKey"),
+    ConnectionKind.LOCAL: (),
+}
+SETTING_FIELDS: dict[str, tuple[str, ...]] = {
+    ConnectionKind.SLACK: (),
+    ConnectionKind.S3: ("bucket", "prefix", "region", "endpointUrl"),
+    ConnectionKind.LOCAL: ("root",),
+}
+STORAGE_KINDS = (ConnectionKind.LOCAL, ConnectionKind.S3)
+_UNSET: Any = object()
+
+
+class ConnectionValidationError(Exception):
+    """Raised by the services with every bad field, keyed `name`, `kind`, `settings.<f>`,
+    `secrets.<f>`."""
+
+    def __init__(self, errors: FieldErrors) -> None:
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _add(errors: FieldErrors, path: str, message: str) -> None:
+    errors.setdefault(path, []).append(message)
+
+
+def _text(errors: FieldErrors, raw: Mapping[str, Any], name: str, *, max_length: int) -> str:
+    value = raw.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        _add(errors, f"settings.{name}", "Must be text.")
+        return ""
+    value = value.strip()
+    if len(value) > max_length:
+        _add(errors, f"settings.{name}", f"At most {max_length} characters.")
+    return value
+
+
+def clean_settings(kind: str, raw: Any) -> tuple[dict[str, Any], FieldErrors]:
+    """Validate and normalise the settings of a connection of `kind`; (clean, errors)."""
+    errors: FieldErrors = {}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        return {}, {"settings": ["Must be an object."]}
+    clean: dict[str, Any] = {}
+    if kind == ConnectionKind.S3:
+        clean["bucket"] = _text(errors, raw, "bucket", max_length=63)
+        if not clean["bucket"] and "settings.bucket" not in errors:
+            _add(errors, "settings.bucket", "This field is required.")
+        clean["prefix"] = _text(errors, raw, "prefix", max_length=1000).strip("/")
+        clean["region"] = _text(errors, raw, "region", max_length=50)
+        clean["endpointUrl"] = _text(errors, raw, "endpointUrl", max_length=500)
+        if clean["endpointUrl"]:
+            parsed = urlparse(clean["endpointUrl"])
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                _add(errors, "settings.endpointUrl", "Enter an http:// or https:// URL.")
+    elif kind == ConnectionKind.LOCAL:
+        root = _text(errors, raw, "root", max_length=1000)
+        if not root and "settings.root" not in errors:
+            _add(errors, "settings.root", "This field is required (use . for STORAGE_ROOT).")
+        elif root:
+            try:
+                clean["root"] = clean_relative(root) or "."
+            except PathEscapeError:
+                _add(
+                    errors,
+                    "settings.root",
+                    "Give a folder relative to STORAGE_ROOT, without .. or a leading /.",
+                )
+    for name in sorted(set(raw) - set(SETTING_FIELDS.get(kind, ()))):
+        _add(errors, f"settings.{name}", "Unknown field.")
+    return clean, errors
+
+
+def _clean_secret_values(kind: str, raw: Any, errors: FieldErrors) -> dict[str, str | None]:
+    """The secret changes asked for: field -> new value, or None to remove it.
+
+    A field sent back in the shape answers show it (`{"set": true}`) is kept as it is."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        _add(errors, "secrets", "Must be an object of secret fields.")
+        return {}
+    allowed = SECRET_FIELDS.get(kind, ())
+    changes: dict[str, str | None] = {}
+    for name, value in raw.items():
+        if isinstance(value, Mapping) and name in allowed:
+            continue  # `{"set": true}` sent back as read: keep the value
+        if name not in allowed:
+            known = ", ".join(allowed) or "none"
+            _add(errors, f"secrets.{name}", f"Unknown secret field (known: {known}).")
+        elif value is not None and (not isinstance(value, str) or not value.strip()):
+            _add(errors, f"secrets.{name}", "Must be non-empty text, or null to remove it.")
+        else:
+            changes[name] = value.strip() if isinstance(value, str) else None
+    return changes
+
+
+def _check_secret_set(kind: str, present: set[str], errors: FieldErrors) -> None:
+    """Which secret fields must end up set, given the fields that will be set."""
+    if kind == ConnectionKind.SLACK and "token" not in present:
+        _add(errors, "secrets.token", "A Slack connection needs a token.")
+    if kind == ConnectionKind.S3 and len(present & {"accessKeyId", "secretAccessKey"}) == 1:
+        missing = "secretAccessKey" if "accessKeyId" in present else "accessKeyId"
+        _add(errors, f"secrets.{missing}", "Set both access key fields, or neither.")
+
+
+def _clean_name(name: Any, errors: FieldErrors, *, exclude_pk: int | None = None) -> str:
+    if not isinstance(name, str) or not name.strip():
+        _add(errors, "name", "This field is required.")
+        return ""
+    name = name.strip()
+    if len(name) > 200:
+        _add(errors, "name", "At most 200 characters.")
+    taken = Connection.objects.filter(name=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        _add(errors, "name", "A connection with this name already exists.")
+    return name
+
+
+def _apply_secrets(current: Mapping[str, int], changes: Mapping[str, str | None]) -> dict[str, int]:
+    """New field -> Secret id map; replaced and removed rows are deleted (no snapshot points
+    at a connection's secrets: runs look the connection up when they execute)."""
+    secrets = dict(current)
+    stale: list[int] = []
+    for name, value in changes.items():
+        if name in secrets:
+            stale.append(secrets.pop(name))
+        if value is not None:
+            secrets[name] = Secret.objects.create(ciphertext=encrypt_secret(value)).pk
+    if stale:
+        Secret.objects.filter(pk__in=stale).delete()
+    return secrets
+
+
+@transaction.atomic
+def connection_create(
+    *,
+    name: str,
+    kind: str,
+    settings: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str | None] | None = None,
+    owner: AbstractBaseUser | None = None,
+) -> Connection:
+    """Create a connection, encrypting its secrets. Raises ConnectionValidationError naming
+    every bad field; saves nothing then."""
+    errors: FieldErrors = {}
+    clean_name = _clean_name(name, errors)
+    if kind not in ConnectionKind.values:
+        _add(errors, "kind", f"Choose one of {', '.join(ConnectionKind.values)}.")
+        raise ConnectionValidationError(errors)
+    clean, setting_errors = clean_settings(kind, settings)
+    errors.update(setting_errors)
+    changes = _clean_secret_values(kind, secrets, errors)
+    _check_secret_set(kind, {k for k, v in changes.items() if v is not None}, errors)
+    if errors:
+        raise ConnectionValidationError(errors)
+    return Connection.objects.create(
+        name=clean_name,
+        kind=kind,
+        settings=clean,
+        secrets=_apply_secrets({}, changes),
+        owner=owner if owner is not None and owner.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def connection_update(
+    *,
+    connection: Connection,
+    name: str | None = None,
+    kind: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str | None] | None = None,
+) -> Connection:
+    """Change a connection. `None` arguments keep the field; `settings` replaces all settings.
+
+    In `secrets`, an absent field keeps its value, `None` removes it and text replaces it.
+    The kind cannot change (tasks using the connection expect it). Raises
+    ConnectionValidationError.
+    """
+    errors: FieldErrors = {}
+    clean_name = (
+        connection.name if name is None else _clean_name(name, errors, exclude_pk=connection.pk)
+    )
+    if kind is not None and kind != connection.kind:
+        _add(errors, "kind", "The kind of a connection cannot change; create a new one.")
+    clean = dict(connection.settings)
+    if settings is not None:
+        clean, setting_errors = clean_settings(connection.kind, settings)
+        errors.update(setting_errors)
+    changes = _clean_secret_values(connection.kind, secrets, errors)
+    present = {k for k in connection.secrets if changes.get(k, _UNSET) is not None}
+    present |= {k for k, v in changes.items() if v is not None}
+    _check_secret_set(connection.kind, present, errors)
+    if errors:
+        raise ConnectionValidationError(errors)
+    connection.name = clean_name
+    connection.settings = clean
+    connection.secrets = _apply_secrets(connection.secrets, changes)
+    connection.save(update_fields=["name", "settings", "secrets", "updated_at"])
+    return connection
+
+
+@transaction.atomic
+def connection_delete(*, connection: Connection) -> None:
+    """Delete a connection and its secret rows. Tasks that still name it fail when they run."""
+    secret_ids = list(connection.secrets.values())
+    connection.delete()
+    Secret.objects.filter(pk__in=secret_ids).delete()
+
+
+def secret_status(connection: Connection) -> dict[str, dict[str, bool]]:
+    """Which secret fields of the connection's kind are set: `{"token": {"set": True}}`.
+
+    This is the only shape in which secrets leave the server (API and admin)."""
+    return {
+        name: {"set": name in connection.secrets} for name in SECRET_FIELDS.get(connection.kind, ())
+    }
+
+
+@dataclass(frozen=True)
+class ResolvedConnection:
+    """A connection with its secrets decrypted, for one job's use inside the worker only."""
+
+    id: int
+    name: str
+    kind: str
+    settings: dict[str, Any]
+    secrets: dict[str, str]
+
+
+def connection_resolve(connection_id: Any, *, kinds: tuple[str, ...]) -> ResolvedConnection:
+    """Load connection `connection_id` and decrypt its secrets (worker only, at execution time).
+
+    Raises JobError when the connection no longer exists or is not one of `kinds`.
+    """
+    from tasks_engine.secret_refs import resolve_secret
+
+    row = Connection.objects.filter(pk=connection_id).first() if connection_id else None
+    if row is None:
+        raise JobError(
+            f"The connection #{connection_id} this task uses no longer exists; "
+            "choose another connection for the task."
+        )
+    if row.kind not in kinds:
+        raise JobError(
+            f"The connection '{row.name}' is a {row.get_kind_display()} connection; "
+            f"this task needs one of: {', '.join(kinds)}."
+        )
+    secrets: dict[str, str] = {}
+    for name, secret_id in row.secrets.items():
+        value = resolve_secret(secret_id)
+        if value is not None:
+            secrets[name] = value
+    return ResolvedConnection(
+        id=row.pk, name=row.name, kind=row.kind, settings=dict(row.settings), secrets=secrets
+    )
+
+
+def clean_connection_field(
+    config: Mapping[str, Any], errors: FieldErrors, *, kinds: tuple[str, ...]
+) -> int | None:
+    """Validate a task config's `connection` (an existing connection id of one of `kinds`)."""
+    value = config.get("connection")
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if value is None or value == "":
+        _add(errors, "connection", "Choose a connection.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        _add(errors, "connection", "Give the id of a connection.")
+        return None
+    kind = Connection.objects.filter(pk=value).values_list("kind", flat=True).first()
+    if kind is None:
+        _add(errors, "connection", f"No connection with id {value}.")
+    elif kind not in kinds:
+        _add(errors, "connection", f"Choose a connection of kind {' or '.join(kinds)}.")
+    return value
