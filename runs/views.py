@@ -1,21 +1,172 @@
-"""Run pages (placeholder until the pages land)."""
+"""Run pages: Run Details (with its live jobs fragment), cancel, retry, Job History, Job Details."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from plans.models import TaskType
+from plans.selectors import plans_visible_to
+from runs import selectors
+from runs.models import Job, JobStatus, PlanRun, RunStatus
+from runs.services import RunStateError, run_cancel, run_retry
+from tasks_engine.http_client import mask_headers
+
+JOBS_PER_PAGE = 50
 
 
+def duration_text(value: timedelta | None) -> str:
+    """A short human duration: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`; empty for None."""
+    if value is None:
+        return ""
+    seconds = max(value.total_seconds(), 0.0)
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """A job with what the tables show precomputed (the template language cannot call)."""
+
+    job: Job
+    duration: str
+    status_code: int | None
+
+
+def _job_row(job: Job) -> JobRow:
+    code = job.result.get("statusCode") if isinstance(job.result, dict) else None
+    return JobRow(
+        job=job,
+        duration=duration_text(job.duration),
+        status_code=code if isinstance(code, int) else None,
+    )
+
+
+def _live_context(run: PlanRun) -> dict[str, Any]:
+    return {
+        "run": run,
+        "run_duration": duration_text(run.duration),
+        "job_rows": [_job_row(job) for job in selectors.run_jobs(run)],
+        "can_retry": run.status == RunStatus.FAILED,
+    }
+
+
+@login_required
+@require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    return HttpResponse("run")
+    """Run Details: the run's status and one row per job, refreshed while the run is active."""
+    run = selectors.run_get_for_user(request.user, run_id)
+    return render(request, "runs/detail.html", _live_context(run))
 
 
+@login_required
+@require_GET
 def run_jobs_fragment(request: HttpRequest, run_id: int) -> HttpResponse:
-    return HttpResponse("jobs")
+    """The live part of Run Details; it carries the polling trigger only while the run is active."""
+    run = selectors.run_get_for_user(request.user, run_id)
+    return render(request, "runs/_jobs.html", _live_context(run))
 
 
+@login_required
+@require_POST
+def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Cancel the run; if it has already ended, say so and change nothing."""
+    run = selectors.run_get_for_user(request.user, run_id)
+    try:
+        run_cancel(run=run)
+    except RunStateError:
+        messages.info(request, f"Run #{run.pk} had already ended; nothing to cancel.")
+    else:
+        messages.success(request, f"Run #{run.pk} canceled.")
+    return redirect("runs:detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def run_retry_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Start a retry-from-failed run and show it."""
+    run = selectors.run_get_for_user(request.user, run_id)
+    try:
+        new = run_retry(run=run, requested_by=request.user)
+    except RunStateError as error:
+        messages.error(request, str(error))
+        return redirect("runs:detail", run_id=run.pk)
+    messages.success(request, f"Retrying the failed tasks of run #{run.pk}.")
+    return redirect("runs:detail", run_id=new.pk)
+
+
+@login_required
+@require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("jobs")
+    """Job History: every visible job, newest first, filtered by status, plan and task type."""
+    filters = selectors.JobFilters.from_query(request.GET.dict())
+    paginator = Paginator(selectors.job_history_list(request.user, filters), JOBS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "runs/job_list.html",
+        {
+            "page": page,
+            "job_rows": [_job_row(job) for job in page.object_list],
+            "filters": filters,
+            "filter_query": query.urlencode(),
+            "statuses": JobStatus.choices,
+            "task_types": TaskType.choices,
+            "plan_choices": plans_visible_to(request.user)
+            .order_by("name", "id")
+            .values_list("pk", "name"),
+        },
+    )
 
 
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@login_required
+@require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    return HttpResponse("job")
+    """Job Details: the request sent, the response received, log lines, error and timings.
+
+    Header values that look like credentials are masked again here, so a result written by an
+    older executor cannot leak one onto the page.
+    """
+    job = selectors.job_get_for_user(request.user, job_id)
+    result = job.result if isinstance(job.result, dict) else {}
+    sent = result.get("request") if isinstance(result.get("request"), dict) else None
+    received = result.get("response") if isinstance(result.get("response"), dict) else None
+    if sent is not None:
+        sent = {**sent, "headers": mask_headers(dict(sent.get("headers") or {}))}
+    if received is not None:
+        received = {**received, "headers": mask_headers(dict(received.get("headers") or {}))}
+    other = {k: v for k, v in result.items() if k not in {"request", "response"}}
+    return render(
+        request,
+        "runs/job_detail.html",
+        {
+            "job": job,
+            "row": _job_row(job),
+            "sent": sent,
+            "received": received,
+            "other_result": _pretty(other) if other else "",
+            "log_lines": selectors.job_log_lines(job),
+        },
+    )

@@ -1,0 +1,98 @@
+"""Reads of runs and jobs for the pages: visibility follows the plan's owner (staff see all)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
+
+from runs.models import Job, JobLogLine, JobStatus, PlanRun
+
+
+def runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PlanRun]:
+    """Runs of the plans `user` may see: their own plans' runs, or all runs for staff."""
+    if not user.is_authenticated:
+        return PlanRun.objects.none()
+    if user.is_staff:
+        return PlanRun.objects.all()
+    return PlanRun.objects.filter(plan__owner=user)
+
+
+def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
+    """Jobs of the plans `user` may see. Jobs without a plan (ad-hoc runs) are staff-only."""
+    if not user.is_authenticated:
+        return Job.objects.none()
+    if user.is_staff:
+        return Job.objects.all()
+    return Job.objects.filter(plan__owner=user)
+
+
+def run_get_for_user(user: AbstractBaseUser | AnonymousUser, run_id: int) -> PlanRun:
+    """The run if `user` may see it; raises Http404 otherwise."""
+    run = (
+        runs_visible_to(user)
+        .select_related("plan", "requested_by", "trigger", "retry_of")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise Http404("No such run.")
+    return run
+
+
+def run_jobs(run: PlanRun) -> list[Job]:
+    """The run's jobs in execution (snapshot) order."""
+    return list(run.jobs.order_by("position", "id"))
+
+
+def job_get_for_user(user: AbstractBaseUser | AnonymousUser, job_id: int) -> Job:
+    """The job if `user` may see it; raises Http404 otherwise."""
+    job = jobs_visible_to(user).select_related("run", "plan").filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such job.")
+    return job
+
+
+def job_log_lines(job: Job, *, limit: int = 2000) -> list[JobLogLine]:
+    """The job's first `limit` log lines, oldest first."""
+    return list(JobLogLine.objects.filter(job=job).order_by("id")[:limit])
+
+
+@dataclass(frozen=True)
+class JobFilters:
+    """Job History filters from the query string; unknown or malformed values are ignored."""
+
+    status: str = ""
+    plan_id: int | None = None
+    task_type: str = ""
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> JobFilters:
+        status = params.get("status", "")
+        plan = params.get("plan", "")
+        return cls(
+            status=status if status in JobStatus.values else "",
+            plan_id=int(plan) if plan.isdigit() else None,
+            task_type=params.get("type", "").strip()[:20],
+        )
+
+
+def job_history_list(
+    user: AbstractBaseUser | AnonymousUser, filters: JobFilters | None = None
+) -> QuerySet[Job]:
+    """Every job `user` may see, newest first, narrowed by `filters`.
+
+    Each filter has its own (column, -created_at) index, and the plan is joined, so a page
+    costs one query whatever the history's size.
+    """
+    filters = filters or JobFilters()
+    jobs = jobs_visible_to(user).select_related("plan")
+    if filters.status:
+        jobs = jobs.filter(status=filters.status)
+    if filters.plan_id is not None:
+        jobs = jobs.filter(plan_id=filters.plan_id)
+    if filters.task_type:
+        jobs = jobs.filter(task_type=filters.task_type)
+    return jobs.order_by("-created_at", "-id")
