@@ -6,8 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from orchestration_site.health import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),
     path("", include("runs.urls")),
