@@ -30,6 +30,14 @@ celery_app.conf.task_default_queue = TEST_QUEUE
 settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of this session's own, so concurrent test sessions never share one."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
+
+
 # --- personas -------------------------------------------------------------------------
 
 
