@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import RawJSONField, StrictCharField, UtcDateTimeField
+from api.fields import RawJSONField, UtcDateTimeField
 from api.pagination import list_body, paginate
 from api.serializers import StrictInputSerializer
 from tasks_engine.connections import (
@@ -28,7 +28,7 @@ from tasks_engine.connections import (
     connection_update,
     secret_status,
 )
-from tasks_engine.models import Connection, ConnectionKind
+from tasks_engine.models import Connection
 
 _OUTPUT_ONLY = ("id", "createdAt", "updatedAt")
 
@@ -77,8 +77,9 @@ class ConnectionCreateApi(APIView):
 
     class InputSerializer(StrictInputSerializer):
         ignored_fields = _OUTPUT_ONLY
-        name = StrictCharField(max_length=200)
-        kind = serializers.ChoiceField(choices=ConnectionKind.values)
+        # Checked by the service, which names every bad field in one answer.
+        name = RawJSONField()
+        kind = RawJSONField()
         settings = RawJSONField(required=False, default=dict)
         secrets = RawJSONField(required=False, default=dict)
 
@@ -107,8 +108,8 @@ class ConnectionUpdateApi(APIView):
 
     class InputSerializer(StrictInputSerializer):
         ignored_fields = _OUTPUT_ONLY
-        name = StrictCharField(required=False, max_length=200)
-        kind = serializers.ChoiceField(choices=ConnectionKind.values, required=False)
+        name = RawJSONField(required=False)
+        kind = RawJSONField(required=False)
         settings = RawJSONField(required=False)
         secrets = RawJSONField(required=False)
 

@@ -171,33 +171,79 @@ def _apply_secrets(current: Mapping[str, int], changes: Mapping[str, str | None]
     return secrets
 
 
+@dataclass
+class ConnectionInput:
+    """A validated create or update: what to save, or `errors` naming every bad field."""
+
+    name: str
+    kind: str
+    settings: dict[str, Any]
+    secret_changes: dict[str, str | None]
+    errors: FieldErrors
+
+
+def connection_validate(
+    *,
+    connection: Connection | None = None,
+    name: str | None = None,
+    kind: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> ConnectionInput:
+    """Check a create (`connection` None) or an update of `connection`, saving nothing.
+
+    For an update, `None` arguments keep the field, `settings` replaces all settings, and in
+    `secrets` an absent field keeps its value, `None` removes it and text replaces it. The kind
+    of an existing connection cannot change. The admin form calls this to show errors.
+    """
+    errors: FieldErrors = {}
+    if connection is None:
+        clean_name = _clean_name(name, errors)
+        if kind not in ConnectionKind.values:
+            _add(errors, "kind", f"Choose one of {', '.join(ConnectionKind.values)}.")
+            return ConnectionInput(clean_name, str(kind), {}, {}, errors)
+        the_kind = str(kind)
+        current_settings: dict[str, Any] = {}
+        current_secrets: set[str] = set()
+    else:
+        the_kind = connection.kind
+        clean_name = (
+            connection.name if name is None else _clean_name(name, errors, exclude_pk=connection.pk)
+        )
+        if kind is not None and kind != connection.kind:
+            _add(errors, "kind", "The kind of a connection cannot change; create a new one.")
+        current_settings = dict(connection.settings)
+        current_secrets = set(connection.secrets)
+    clean = current_settings
+    if settings is not None or connection is None:
+        clean, setting_errors = clean_settings(the_kind, settings)
+        errors.update(setting_errors)
+    changes = _clean_secret_values(the_kind, secrets, errors)
+    present = {k for k in current_secrets if changes.get(k, _UNSET) is not None}
+    present |= {k for k, v in changes.items() if v is not None}
+    _check_secret_set(the_kind, present, errors)
+    return ConnectionInput(clean_name, the_kind, clean, changes, errors)
+
+
 @transaction.atomic
 def connection_create(
     *,
     name: str,
     kind: str,
     settings: Mapping[str, Any] | None = None,
-    secrets: Mapping[str, str | None] | None = None,
+    secrets: Mapping[str, Any] | None = None,
     owner: AbstractBaseUser | None = None,
 ) -> Connection:
     """Create a connection, encrypting its secrets. Raises ConnectionValidationError naming
     every bad field; saves nothing then."""
-    errors: FieldErrors = {}
-    clean_name = _clean_name(name, errors)
-    if kind not in ConnectionKind.values:
-        _add(errors, "kind", f"Choose one of {', '.join(ConnectionKind.values)}.")
-        raise ConnectionValidationError(errors)
-    clean, setting_errors = clean_settings(kind, settings)
-    errors.update(setting_errors)
-    changes = _clean_secret_values(kind, secrets, errors)
-    _check_secret_set(kind, {k for k, v in changes.items() if v is not None}, errors)
-    if errors:
-        raise ConnectionValidationError(errors)
+    checked = connection_validate(name=name, kind=kind, settings=settings, secrets=secrets)
+    if checked.errors:
+        raise ConnectionValidationError(checked.errors)
     return Connection.objects.create(
-        name=clean_name,
-        kind=kind,
-        settings=clean,
-        secrets=_apply_secrets({}, changes),
+        name=checked.name,
+        kind=checked.kind,
+        settings=checked.settings,
+        secrets=_apply_secrets({}, checked.secret_changes),
         owner=owner if owner is not None and owner.is_authenticated else None,
     )
 
@@ -209,33 +255,18 @@ def connection_update(
     name: str | None = None,
     kind: str | None = None,
     settings: Mapping[str, Any] | None = None,
-    secrets: Mapping[str, str | None] | None = None,
+    secrets: Mapping[str, Any] | None = None,
 ) -> Connection:
-    """Change a connection. `None` arguments keep the field; `settings` replaces all settings.
-
-    In `secrets`, an absent field keeps its value, `None` removes it and text replaces it.
-    The kind cannot change (tasks using the connection expect it). Raises
-    ConnectionValidationError.
-    """
-    errors: FieldErrors = {}
-    clean_name = (
-        connection.name if name is None else _clean_name(name, errors, exclude_pk=connection.pk)
+    """Change a connection; arguments as in `connection_validate`. Raises
+    ConnectionValidationError naming every bad field; saves nothing then."""
+    checked = connection_validate(
+        connection=connection, name=name, kind=kind, settings=settings, secrets=secrets
     )
-    if kind is not None and kind != connection.kind:
-        _add(errors, "kind", "The kind of a connection cannot change; create a new one.")
-    clean = dict(connection.settings)
-    if settings is not None:
-        clean, setting_errors = clean_settings(connection.kind, settings)
-        errors.update(setting_errors)
-    changes = _clean_secret_values(connection.kind, secrets, errors)
-    present = {k for k in connection.secrets if changes.get(k, _UNSET) is not None}
-    present |= {k for k, v in changes.items() if v is not None}
-    _check_secret_set(connection.kind, present, errors)
-    if errors:
-        raise ConnectionValidationError(errors)
-    connection.name = clean_name
-    connection.settings = clean
-    connection.secrets = _apply_secrets(connection.secrets, changes)
+    if checked.errors:
+        raise ConnectionValidationError(checked.errors)
+    connection.name = checked.name
+    connection.settings = checked.settings
+    connection.secrets = _apply_secrets(connection.secrets, checked.secret_changes)
     connection.save(update_fields=["name", "settings", "secrets", "updated_at"])
     return connection
 
