@@ -39,6 +39,12 @@ def http_task(name: str, url: str = "https://example.com/x", **config: Any) -> d
     return {"name": name, "type": "http", "config": {"method": "GET", "url": url, **config}}
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Personas are created per test; a slow password hash would dominate these tests' time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def example_body() -> dict[str, Any]:
     return copy.deepcopy(EXAMPLE_PLAN_BODY)
