@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from datetime import timedelta
 from enum import Enum
@@ -88,14 +89,26 @@ def execute(job_id: int) -> Next:
 
 
 def _handle_not_pending(job: Job) -> Next:
-    if job.is_ended:
-        # Ended already: this delivery may be the only one left to carry the chain on (its
-        # worker died after finishing); the next job's own claim prevents a double start.
-        return Next.CONTINUE
-    if state.job_fail_stale(job.pk, stale_before=stale_before()):
-        log_line(job.pk, "The worker running this job stopped; marked failed.", "ERROR")
-        return Next.CONTINUE
-    return Next.STOP
+    """A delivery for a job that is running or has ended.
+
+    A running job may belong to a live worker (a plain duplicate) or to one that just died (a
+    redelivery after `reject_on_worker_lost`). We cannot tell which at once, so we watch it for
+    up to three heartbeats: if it ends, the chain goes on from here; if its heartbeat goes
+    stale, its worker is gone and we record that; if it is still alive, this copy stops.
+    """
+    deadline = time.monotonic() + settings.JOB_HEARTBEAT_SECONDS * 3 + 1
+    while True:
+        if job.is_ended:
+            # This delivery may be the only one left to carry the chain on (its worker died
+            # after finishing); the next job's own claim prevents a double start.
+            return Next.CONTINUE
+        if state.job_fail_stale(job.pk, stale_before=stale_before()):
+            log_line(job.pk, "The worker running this job stopped; marked failed.", "ERROR")
+            return Next.CONTINUE
+        if time.monotonic() >= deadline:
+            return Next.STOP
+        time.sleep(0.5)
+        job.refresh_from_db(fields=["status", "heartbeat_at"])
 
 
 def _task_spec(run: PlanRun, job: Job) -> dict[str, Any]:

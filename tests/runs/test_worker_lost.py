@@ -1,0 +1,65 @@
+"""A worker process killed mid-job: the redelivered message records the loss and the run goes on."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plans.services import plan_create
+from runs.models import JobStatus, RunStatus
+from runs.services import run_plan
+from tests.helpers import wait_for_run, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_job_whose_worker_dies_is_failed_and_the_chain_goes_on(
+    user: Any, http_peer: Any, start_celery_worker: Any
+) -> None:
+    http_peer.route("/slow", status=200, hold_s=4)
+    http_peer.route("/cleanup", status=200)
+    plan = plan_create(
+        owner=user,
+        name="Survives a dead worker",
+        tasks=[
+            {"name": "slow", "type": "http", "config": {"url": http_peer.url("/slow")}},
+            {
+                "name": "cleanup",
+                "type": "http",
+                "runWhen": "always",
+                "config": {"url": http_peer.url("/cleanup")},
+            },
+        ],
+    )
+    worker = start_celery_worker(concurrency=1, JOB_HEARTBEAT_SECONDS="1")
+    run = run_plan(plan=plan, source="manual")
+    slow = run.jobs.get(position=1)
+    wait_until(lambda: http_peer.requests_to("/slow"), what="the slow request to arrive")
+
+    for child in children_of(worker.process.pid):
+        os.kill(child, signal.SIGKILL)
+
+    run = wait_for_run(run.pk, timeout=60)
+    slow.refresh_from_db()
+    assert slow.status == JobStatus.FAILED, worker.log()[-3000:]
+    assert "worker" in slow.error
+    assert run.jobs.get(position=2).status == JobStatus.SUCCEEDED
+    assert len(http_peer.requests_to("/slow")) == 1
+    assert run.status == RunStatus.FAILED
