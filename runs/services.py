@@ -35,6 +35,17 @@ def _create_run(*, plan: Plan, snapshot: dict[str, Any], source: str, **fields: 
     return run
 
 
+def _check_parameter_overrides(plan: Plan, overrides: dict[str, Any] | None) -> None:
+    """Raise PlanValidationError keyed `parameterOverrides.<flow>.<param>` for an unknown flow
+    or parameter, or a value of the wrong type (see `flows.parameters`)."""
+    from flows.parameters import validate_parameter_overrides
+    from plans.validation import PlanValidationError
+
+    errors = validate_parameter_overrides(plan, overrides or {})
+    if errors:
+        raise PlanValidationError(errors)
+
+
 def _enqueue_on_commit(run: PlanRun) -> None:
     from tasks_engine import dispatch
 
@@ -57,8 +68,15 @@ def run_plan(
 
     Raises `django.db.IntegrityError` when `(trigger, scheduled_for)` already has a run; callers
     that fire slots catch it (inside their own savepoint) to make a slot start at most one run.
+    Raises `plans.validation.PlanValidationError` for parameter overrides naming an unknown flow
+    or parameter, or a value of the wrong type.
     """
+    _check_parameter_overrides(plan, parameter_overrides)
     snapshot = build_snapshot(plan)
+    # Flow parameter layers are frozen so later plan/trigger edits do not change this run.
+    from flows.parameters import parameter_layers
+
+    snapshot["flowParameters"] = parameter_layers(plan, trigger)
     run = _create_run(
         plan=plan,
         snapshot=snapshot,
@@ -105,6 +123,7 @@ def run_retry(
     """
     if run.status in ACTIVE_RUN_STATUSES:
         raise RunStateError(f"Run #{run.pk} is still {run.status}; retry it once it has ended.")
+    _check_parameter_overrides(run.plan, parameter_overrides)
     overrides = dict(run.parameter_overrides)
     overrides.update(parameter_overrides or {})
     new = _create_run(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from tasks_engine.executors.base import TaskType
 from tasks_engine.executors.delete import DeleteTask
+from tasks_engine.executors.flow import FlowTask
 from tasks_engine.executors.http import HttpTask
 from tasks_engine.executors.slack import SlackTask
 
 REGISTRY: dict[str, TaskType] = {
-    task.type: task for task in (HttpTask(), SlackTask(), DeleteTask())
+    task.type: task for task in (HttpTask(), SlackTask(), DeleteTask(), FlowTask())
 }
 
 
