@@ -1,0 +1,13 @@
+"""Celery tasks of plans: thin adapters taking ids (autodiscovered by the Celery app)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from plans.triggers import firing
+
+
+@shared_task(name="plans.fire_trigger", acks_late=True, ignore_result=True)
+def fire_trigger(trigger_id: int) -> None:
+    """One beat message for a trigger: start the run for its current slot, at most once."""
+    firing.fire_trigger(trigger_id)

@@ -1,0 +1,207 @@
+"""What a beat message does: `fire_trigger(trigger_id)` turns "look now" into at most one run
+per slot, under the plan's pause and overlap policy.
+
+The slot (`scheduled_for`) is the latest fire time not after now, computed in the trigger's
+zone by `plans.schedules` (so the next-five preview and the firing agree, DST included).
+Slots up to `trigger.handled_until` are done; a message finding its slot done starts nothing.
+The database makes that final: `(trigger, scheduled_for)` is unique on runs and on slots, so a
+second beat, a redelivered message or a retry racing this one fails its insert and starts
+nothing (the insert runs in a savepoint, so the rest of the transaction is unharmed).
+
+Misfires: when the slot before the current one is also unhandled (beat was down, or beat's
+own drift let a slot pass between two messages), one extra run stands for the most recent
+missed slot and is marked late; older missed slots are dropped, never run in a burst. A slot
+older than `LATE_AFTER` at firing time is itself a catch-up, so then it is the only run.
+
+Overlap (`plan.overlap_policy`): `allow` starts runs regardless; `skip` records a skipped
+`TriggerSlot` while a run of the plan is active; `queue` records a queued slot (at most one
+waits; a further one is skipped) and starts it when the active run ends (`start_queued`,
+called on `runs.signals.run_finished` and at every firing, so a run ended by a cancel or the
+reaper does not strand the queue).
+
+Concurrency: the plan row is locked (`select_for_update`, PostgreSQL) while a slot is decided,
+so two firings of one plan's triggers see each other's runs; the unique constraints are the
+backstop where row locks do not exist (SQLite serializes writers anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from plans.models import OverlapPolicy, Plan, Trigger
+from plans.schedules import ScheduleError, latest_fire_time
+from plans.triggers.selectors import trigger_spec
+from runs.models import ACTIVE_RUN_STATUSES, PlanRun, RunSource, SlotOutcome, TriggerSlot
+from runs.services import run_plan
+
+logger = logging.getLogger(__name__)
+
+# A slot first seen this long after its time was missed by beat: its run is marked late.
+LATE_AFTER = timedelta(seconds=60)
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass
+class FireResult:
+    """What one firing did, for logs and tests. Times are UTC."""
+
+    started: list[int] = field(default_factory=list)
+    skipped: list[datetime] = field(default_factory=list)
+    queued: list[datetime] = field(default_factory=list)
+    reason: str = ""
+
+
+def due_slots(trigger: Trigger, *, now: datetime) -> list[tuple[datetime, bool]]:
+    """The unhandled slots to act on at `now`: [(scheduled_for UTC, late)], oldest first.
+
+    At most two: the current slot and one catch-up for the slots missed before it (see the
+    module docstring). Empty when the current slot is handled or there is none.
+    """
+    spec = trigger_spec(trigger)
+    floor = trigger.handled_until or trigger.created_at
+    try:
+        latest = latest_fire_time(spec, at=now)
+    except ScheduleError:
+        logger.warning("Trigger %s has an invalid schedule; nothing fired.", trigger.pk)
+        return []
+    if latest is None:
+        return []
+    latest = latest.astimezone(UTC)
+    if floor is not None and latest <= floor:
+        return []
+    if now - latest > LATE_AFTER:
+        return [(latest, True)]
+    # UTC arithmetic: one microsecond before a fire read on the wall clock can land in the
+    # other pass of a repeated hour.
+    previous = latest_fire_time(spec, at=latest - _TICK)
+    if previous is not None and (floor is None or previous.astimezone(UTC) > floor):
+        return [(previous.astimezone(UTC), True), (latest, False)]
+    return [(latest, False)]
+
+
+def fire_trigger(trigger_id: int, *, now: datetime | None = None) -> FireResult:
+    """Handle one beat message for trigger `trigger_id` (see the module docstring).
+
+    Nothing happens for a deleted or disabled trigger or a paused plan, except that the slots
+    it would have run count as handled (so they are not caught up on re-enabling).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        trigger = Trigger.objects.filter(pk=trigger_id).first()
+        if trigger is None:
+            return FireResult(reason="no such trigger")
+        plan = Plan.objects.select_for_update().get(pk=trigger.plan_id)
+        trigger.refresh_from_db()  # handled_until as of the lock
+        result = FireResult()
+        _start_queued_locked(plan, result)
+        slots = due_slots(trigger, now=now)
+        if not slots:
+            result.reason = result.reason or "no unhandled slot"
+            return result
+        _mark_handled(trigger, slots[-1][0])
+        if not trigger.enabled or plan.paused:
+            result.reason = "trigger disabled" if not trigger.enabled else "plan paused"
+            return result
+        # The current slot first: under skip or queue, the catch-up is what gives way.
+        for scheduled_for, late in reversed(slots):
+            _fire_slot(plan, trigger, scheduled_for, late, result)
+        return result
+
+
+def _mark_handled(trigger: Trigger, slot: datetime) -> None:
+    # Conditional, so handled_until never moves back (another firing may be further on).
+    Trigger.objects.filter(pk=trigger.pk, handled_until__lt=slot).update(handled_until=slot)
+    Trigger.objects.filter(pk=trigger.pk, handled_until__isnull=True).update(handled_until=slot)
+
+
+def _has_active_run(plan: Plan) -> bool:
+    return PlanRun.objects.filter(plan=plan, status__in=ACTIVE_RUN_STATUSES).exists()
+
+
+def _fire_slot(
+    plan: Plan, trigger: Trigger, scheduled_for: datetime, late: bool, result: FireResult
+) -> None:
+    policy = plan.overlap_policy
+    if policy != OverlapPolicy.ALLOW and _has_active_run(plan):
+        waiting = TriggerSlot.objects.filter(
+            plan=plan, outcome=SlotOutcome.QUEUED, run__isnull=True
+        ).exists()
+        if policy == OverlapPolicy.QUEUE and not waiting:
+            if _record_slot(trigger, scheduled_for, SlotOutcome.QUEUED):
+                result.queued.append(scheduled_for)
+        elif _record_slot(trigger, scheduled_for, SlotOutcome.SKIPPED):
+            result.skipped.append(scheduled_for)
+        return
+    run = _start_run(trigger, scheduled_for, late)
+    if run is not None:
+        result.started.append(run.pk)
+
+
+def _record_slot(trigger: Trigger, scheduled_for: datetime, outcome: str) -> bool:
+    try:
+        with transaction.atomic():
+            TriggerSlot.objects.create(
+                trigger=trigger,
+                plan_id=trigger.plan_id,
+                scheduled_for=scheduled_for,
+                outcome=outcome,
+            )
+    except IntegrityError:
+        return False  # another firing recorded this slot first
+    return True
+
+
+def _start_run(trigger: Trigger, scheduled_for: datetime, late: bool) -> PlanRun | None:
+    try:
+        with transaction.atomic():
+            return run_plan(
+                plan=trigger.plan,
+                source=RunSource.SCHEDULE,
+                trigger=trigger,
+                scheduled_for=scheduled_for,
+                late=late,
+                parameter_overrides=dict(trigger.parameter_overrides),
+            )
+    except IntegrityError:
+        # Another beat or a redelivered message got this slot first.
+        return None
+
+
+def start_queued(plan_id: int) -> FireResult:
+    """Start the plan's waiting queued slot if no run of the plan is active any more."""
+    with transaction.atomic():
+        plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
+        result = FireResult()
+        if plan is not None:
+            _start_queued_locked(plan, result)
+        return result
+
+
+def _start_queued_locked(plan: Plan, result: FireResult) -> None:
+    slot = (
+        TriggerSlot.objects.filter(plan=plan, outcome=SlotOutcome.QUEUED, run__isnull=True)
+        .select_related("trigger", "trigger__plan")
+        .order_by("scheduled_for")
+        .first()
+    )
+    if slot is None or _has_active_run(plan):
+        return
+    trigger = slot.trigger
+    if plan.paused or not trigger.enabled:
+        # Stopped while waiting: it would be a slot from a time the schedule was off.
+        TriggerSlot.objects.filter(pk=slot.pk).update(outcome=SlotOutcome.SKIPPED)
+        result.skipped.append(slot.scheduled_for)
+        return
+    run = _start_run(trigger, slot.scheduled_for, late=False)
+    if run is not None:
+        TriggerSlot.objects.filter(pk=slot.pk, run__isnull=True).update(run=run)
+        result.started.append(run.pk)
+    else:
+        # The slot already has a run (a duplicate start): nothing waits any more.
+        existing = PlanRun.objects.filter(trigger=trigger, scheduled_for=slot.scheduled_for).first()
+        TriggerSlot.objects.filter(pk=slot.pk, run__isnull=True).update(run=existing)
