@@ -1,4 +1,4 @@
-"""Shared helpers for the trigger tests: a plan made through services, triggers, runs of a slot."""
+"""Fixtures for the plans tests (triggers): a plan made through services, triggers, runs of a slot."""
 
 from __future__ import annotations
 

@@ -23,13 +23,12 @@ from plans.triggers.services import (
     trigger_update,
 )
 from plans.validation import PlanValidationError
-from tests.plans.trigger_fixtures import make_trigger, plan  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def TRIGGER_TASKS() -> Any:  # noqa: N802
+def TRIGGER_TASKS() -> Any:
     return PeriodicTask.objects.filter(name__startswith="plans.trigger:").order_by("name")
 
 
