@@ -4,6 +4,11 @@
 job in order, then `jobs.finish_run`), in the test process. Tests using it must use
 `transactional_db` (the job runner's watcher thread reads the run on its own connection) and
 `no_enqueue` (so no chain is sent to a broker a session worker may be listening on).
+
+Slack in a worker: the worker reads SLACK_API_URL from its environment when it starts, and the
+session worker (`celery_worker_process`) may start before any of our fixtures. So importing this
+module (at collection, before any test runs) starts one shared fake Slack and points
+`settings.SLACK_API_URL` at it; workers started afterwards inherit it. Use `worker_slack`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from plans.models import Plan
 from plans.services import plan_create
@@ -23,8 +29,20 @@ from tasks_engine.connections import connection_create
 from tasks_engine.executors.base import ExecutionContext
 from tasks_engine.models import Connection
 from tasks_engine.rendering import render_text
+from tests.fakes.slack import FakeSlack
 
 SLACK_TOKEN = "xoxb-valid-token"
+SHARED_SLACK = FakeSlack().start()
+settings.SLACK_API_URL = SHARED_SLACK.base_url
+
+
+@pytest.fixture
+def worker_slack() -> FakeSlack:
+    """The fake Slack every worker of this session posts to, with its record cleared."""
+    assert SHARED_SLACK.base_url == settings.SLACK_API_URL, "SLACK_API_URL was changed"
+    with SHARED_SLACK._lock:
+        SHARED_SLACK.requests.clear()
+    return SHARED_SLACK
 
 
 @pytest.fixture
