@@ -54,7 +54,9 @@ def example_body() -> dict[str, Any]:
 def make_plan(user: Any) -> Callable[..., Plan]:
     """`make_plan(owner=None, name="Plan", tasks=None)`: a plan saved through plan_create."""
 
-    def make(owner: Any = None, name: str = "Plan", tasks: list[dict[str, Any]] | None = None) -> Plan:
+    def make(
+        owner: Any = None, name: str = "Plan", tasks: list[dict[str, Any]] | None = None
+    ) -> Plan:
         return plan_create(
             owner=owner or user,
             name=name,

@@ -28,11 +28,19 @@ BAD_TASK_CONFIGS = [
     pytest.param(with_config(url="ftp://example.com/x"), "tasks[0].config.url", id="ftp-url"),
     pytest.param(with_config(url=""), "tasks[0].config.url", id="empty-url"),
     pytest.param(with_config(method="FETCH"), "tasks[0].config.method", id="unknown-method"),
-    pytest.param(with_config(timeoutSeconds=-5), "tasks[0].config.timeoutSeconds", id="negative-timeout"),
+    pytest.param(
+        with_config(timeoutSeconds=-5), "tasks[0].config.timeoutSeconds", id="negative-timeout"
+    ),
     pytest.param(with_config(timeoutSeconds=0), "tasks[0].config.timeoutSeconds", id="timeout-0"),
-    pytest.param(with_config(timeoutSeconds=3601), "tasks[0].config.timeoutSeconds", id="timeout-3601"),
-    pytest.param(with_config(timeoutSeconds="abc"), "tasks[0].config.timeoutSeconds", id="timeout-abc"),
-    pytest.param(with_config(timeoutSeconds=2.5), "tasks[0].config.timeoutSeconds", id="timeout-fraction"),
+    pytest.param(
+        with_config(timeoutSeconds=3601), "tasks[0].config.timeoutSeconds", id="timeout-3601"
+    ),
+    pytest.param(
+        with_config(timeoutSeconds="abc"), "tasks[0].config.timeoutSeconds", id="timeout-abc"
+    ),
+    pytest.param(
+        with_config(timeoutSeconds=2.5), "tasks[0].config.timeoutSeconds", id="timeout-fraction"
+    ),
     pytest.param(with_config(retries=-1), "tasks[0].config.retries", id="negative-retries"),
     pytest.param(with_config(headers=["X-A", "1"]), "tasks[0].config.headers", id="headers-list"),
     pytest.param(
@@ -40,10 +48,18 @@ BAD_TASK_CONFIGS = [
         "tasks[0].config.headers",
         id="headers-list-of-pairs",
     ),
-    pytest.param(with_config(headers={"X-A": {"nested": 1}}), "tasks[0].config.headers", id="header-object-value"),
-    pytest.param(with_config(headers={"bad name": "1"}), "tasks[0].config.headers", id="header-bad-name"),
+    pytest.param(
+        with_config(headers={"X-A": {"nested": 1}}),
+        "tasks[0].config.headers",
+        id="header-object-value",
+    ),
+    pytest.param(
+        with_config(headers={"bad name": "1"}), "tasks[0].config.headers", id="header-bad-name"
+    ),
     pytest.param(with_config(method="GET"), "tasks[0].config.body", id="body-on-get"),
-    pytest.param(with_config(validateSsl="yes"), "tasks[0].config.validateSsl", id="validate-ssl-text"),
+    pytest.param(
+        with_config(validateSsl="yes"), "tasks[0].config.validateSsl", id="validate-ssl-text"
+    ),
     pytest.param(with_config(colour="blue"), "tasks[0].config.colour", id="unknown-config-field"),
 ]
 
@@ -69,7 +85,9 @@ def test_patch_refuses_a_bad_task_config_and_keeps_the_old_tasks(
     plan = make_plan()
     before = list(plan.tasks.values("pk", "name", "config"))
 
-    response = api_client(user).patch(f"/v4/plans/{plan.pk}", {"tasks": body["tasks"]}, format="json")
+    response = api_client(user).patch(
+        f"/v4/plans/{plan.pk}", {"tasks": body["tasks"]}, format="json"
+    )
 
     assert response.status_code == 400
     assert field in response.json()["error"]["details"]
@@ -87,7 +105,9 @@ def test_patch_refuses_a_bad_task_config_and_keeps_the_old_tasks(
         pytest.param({**EXAMPLE_PLAN_BODY, "name": 12}, "name", id="numeric-name"),
         pytest.param({**EXAMPLE_PLAN_BODY, "name": None}, "name", id="null-name"),
         pytest.param({**EXAMPLE_PLAN_BODY, "name": "x" * 201}, "name", id="long-name"),
-        pytest.param({**EXAMPLE_PLAN_BODY, "description": ["a"]}, "description", id="list-description"),
+        pytest.param(
+            {**EXAMPLE_PLAN_BODY, "description": ["a"]}, "description", id="list-description"
+        ),
         pytest.param({**EXAMPLE_PLAN_BODY, "owner": 3}, "owner", id="unknown-field"),
         pytest.param(
             {**EXAMPLE_PLAN_BODY, "tasks": [{**EXAMPLE_PLAN_BODY["tasks"][0], "type": "ftp"}]},
@@ -110,7 +130,10 @@ def test_patch_refuses_a_bad_task_config_and_keeps_the_old_tasks(
             id="bad-run-when",
         ),
         pytest.param(
-            {**EXAMPLE_PLAN_BODY, "tasks": [{**EXAMPLE_PLAN_BODY["tasks"][0], "upstream": ["later"]}]},
+            {
+                **EXAMPLE_PLAN_BODY,
+                "tasks": [{**EXAMPLE_PLAN_BODY["tasks"][0], "upstream": ["later"]}],
+            },
             "tasks[0].upstream",
             id="unknown-upstream",
         ),
@@ -133,11 +156,22 @@ def test_create_refuses_bad_plan_fields_naming_them(
 def test_it_names_every_bad_field_at_once(user: Any, api_client: Any) -> None:
     body = with_config(url="nope", method="FETCH")
     body["name"] = ""
-    body["tasks"].append({"name": "Second", "type": "http", "config": {"url": "https://ok.example", "timeoutSeconds": 0}})
+    body["tasks"].append(
+        {
+            "name": "Second",
+            "type": "http",
+            "config": {"url": "https://ok.example", "timeoutSeconds": 0},
+        }
+    )
 
     details = api_client(user).post("/v4/plans", body, format="json").json()["error"]["details"]
 
-    assert {"name", "tasks[0].config.url", "tasks[0].config.method", "tasks[1].config.timeoutSeconds"} <= set(details)
+    assert {
+        "name",
+        "tasks[0].config.url",
+        "tasks[0].config.method",
+        "tasks[1].config.timeoutSeconds",
+    } <= set(details)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +181,11 @@ def test_it_names_every_bad_field_at_once(user: Any, api_client: Any) -> None:
 def test_malformed_json_is_a_400(user: Any, api_client: Any, make_plan: Callable, raw: str) -> None:
     client = api_client(user)
     plan = make_plan()
-    for method, url in [("post", "/v4/plans"), ("patch", f"/v4/plans/{plan.pk}"), ("post", f"/v4/plans/{plan.pk}/run")]:
+    for method, url in [
+        ("post", "/v4/plans"),
+        ("patch", f"/v4/plans/{plan.pk}"),
+        ("post", f"/v4/plans/{plan.pk}/run"),
+    ]:
         response = getattr(client, method)(url, raw, content_type="application/json")
         assert response.status_code == 400, (method, url)
         assert response.json()["error"]["code"] == "parse_error"
@@ -163,6 +201,8 @@ def test_a_body_that_is_not_an_object_is_a_400(user: Any, api_client: Any, body:
 
 
 def test_a_non_json_content_type_is_refused(user: Any, api_client: Any) -> None:
-    response = api_client(user).post("/v4/plans", "name=x", content_type="application/x-www-form-urlencoded")
+    response = api_client(user).post(
+        "/v4/plans", "name=x", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"

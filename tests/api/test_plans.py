@@ -15,7 +15,9 @@ from tests.api.conftest import http_task
 pytestmark = pytest.mark.django_db
 
 
-def test_it_creates_a_plan_from_the_issue_example(user: Any, api_client: Any, example_body: dict) -> None:
+def test_it_creates_a_plan_from_the_issue_example(
+    user: Any, api_client: Any, example_body: dict
+) -> None:
     response = api_client(user).post("/v4/plans", example_body, format="json")
 
     assert response.status_code == 201
@@ -69,7 +71,9 @@ def test_it_numbers_positions_from_one_and_resolves_upstream(user: Any, api_clie
     assert tasks[2]["runWhen"] == "onFailure"
 
 
-def test_it_accepts_paths_with_a_trailing_slash(user: Any, api_client: Any, make_plan: Callable) -> None:
+def test_it_accepts_paths_with_a_trailing_slash(
+    user: Any, api_client: Any, make_plan: Callable
+) -> None:
     plan = make_plan()
     assert api_client(user).get(f"/v4/plans/{plan.pk}/").status_code == 200
 
@@ -113,7 +117,9 @@ def test_it_shows_each_plans_latest_run(
     assert data[1]["id"] == without.pk and data[1]["latestPlanSnapshotRun"] is None
 
 
-def test_it_pages_the_plan_list_with_a_next_link(user: Any, api_client: Any, make_plan: Callable) -> None:
+def test_it_pages_the_plan_list_with_a_next_link(
+    user: Any, api_client: Any, make_plan: Callable
+) -> None:
     plans = [make_plan(name=f"P{i}") for i in range(5)]
     client = api_client(user)
 
@@ -234,7 +240,9 @@ def test_patching_tasks_keeps_the_ids_given_and_replaces_the_rest(
     assert not PlanTask.objects.filter(pk=first.pk).exists()
 
 
-def test_a_plan_read_can_be_sent_back_unchanged(user: Any, api_client: Any, make_plan: Callable) -> None:
+def test_a_plan_read_can_be_sent_back_unchanged(
+    user: Any, api_client: Any, make_plan: Callable
+) -> None:
     plan = make_plan()
     client = api_client(user)
     before = client.get(f"/v4/plans/{plan.pk}").json()
@@ -292,7 +300,9 @@ def test_a_bad_patch_is_400_naming_the_field_and_changes_nothing(
     assert plan.tasks.count() == 2
 
 
-def test_it_deletes_a_plan(user: Any, api_client: Any, make_plan: Callable, make_run: Callable) -> None:
+def test_it_deletes_a_plan(
+    user: Any, api_client: Any, make_plan: Callable, make_run: Callable
+) -> None:
     plan = make_plan()
     make_run(plan)
     response = api_client(user).delete(f"/v4/plans/{plan.pk}")

@@ -76,7 +76,10 @@ def test_a_null_key_removes_it(user: Any, api_client: Any) -> None:
 def test_a_new_key_replaces_the_old_one(user: Any, api_client: Any) -> None:
     client = api_client(user)
     created = create_signed_plan(client)
-    task = {**created["tasks"][0], "config": {**created["tasks"][0]["config"], "secretKey": "rotated-key"}}
+    task = {
+        **created["tasks"][0],
+        "config": {**created["tasks"][0]["config"], "secretKey": "rotated-key"},
+    }
 
     response = client.patch(f"/v4/plans/{created['id']}", {"tasks": [task]}, format="json")
 
