@@ -47,11 +47,12 @@ def worker_slack() -> FakeSlack:
 
 @pytest.fixture
 def no_enqueue(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Keep new runs off the broker; returns the ids of runs that would have been enqueued."""
+    """Keep runs off the broker; returns the ids of runs that would have been (re)enqueued."""
     from tasks_engine import dispatch
 
     sent: list[int] = []
     monkeypatch.setattr(dispatch, "enqueue", sent.append)
+    monkeypatch.setattr(dispatch, "resume", sent.append)  # the reaper's way in
     return sent
 
 
