@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import URLPattern, path, re_path
 
-from api import connections
+from api import connections, triggers
 from api.routing import by_method, not_found
 from api.views import jobs, plans, runs
 
@@ -48,6 +48,20 @@ urlpatterns: list[URLPattern] = [
             DELETE=connections.ConnectionDeleteApi,
         ),
         "connection",
+    ),
+    *_route(
+        "plans/<int:plan_id>/triggers",
+        by_method(GET=triggers.TriggerListApi, POST=triggers.TriggerCreateApi),
+        "plan_triggers",
+    ),
+    *_route(
+        "triggers/<int:trigger_id>",
+        by_method(
+            GET=triggers.TriggerDetailApi,
+            PATCH=triggers.TriggerUpdateApi,
+            DELETE=triggers.TriggerDeleteApi,
+        ),
+        "trigger",
     ),
     re_path(r"^.*$", not_found),
 ]
