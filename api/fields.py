@@ -12,6 +12,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+# The largest id a database column holds; bigger numbers in filters are refused, not overflowed.
+MAX_ID = 2**63 - 1
+
 
 def format_utc(value: datetime | None) -> str | None:
     """`2026-11-26T04:30:00Z` for an aware datetime; None stays None."""

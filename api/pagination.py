@@ -15,6 +15,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
+from api.fields import MAX_ID
+
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
 
@@ -31,7 +33,7 @@ def _positive_int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
         raise serializers.ValidationError({name: ["Enter a whole number of at least 1."]})
     return int(raw)
 

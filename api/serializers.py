@@ -163,4 +163,30 @@ class StrictInputSerializer(serializers.Serializer):
             unknown = set(data) - set(self.fields) - set(self.ignored_fields)
             if unknown:
                 raise serializers.ValidationError({k: ["Unknown field."] for k in sorted(unknown)})
+            # PostgreSQL stores no NUL in text or jsonb: refuse it here, naming where it is,
+            # rather than fail on save.
+            nul = _nul_paths(data)
+            if nul:
+                raise serializers.ValidationError(
+                    {path: ["Null characters are not allowed."] for path in nul}
+                )
         return super().to_internal_value(data)
+
+
+def _nul_paths(value: Any, prefix: str = "") -> list[str]:
+    """Paths (`tasks[0].config.url`) of the strings, keys included, that contain a NUL."""
+    found: list[str] = []
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append(prefix or "request")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if "\x00" in str(key):
+                found.append(path)
+            else:
+                found.extend(_nul_paths(item, path))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_nul_paths(item, f"{prefix}[{index}]"))
+    return found

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import selectors
+from api.fields import MAX_ID
 from api.pagination import list_body, paginate
 from api.serializers import JobDetailOutputSerializer, JobListOutputSerializer
 from runs.models import JobStatus
@@ -20,8 +21,8 @@ class JobListApi(APIView):
     """
 
     class FilterSerializer(serializers.Serializer):
-        planSnapshotRunId = serializers.IntegerField(required=False, min_value=1)
-        planId = serializers.IntegerField(required=False, min_value=1)
+        planSnapshotRunId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+        planId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         status = serializers.ChoiceField(choices=JobStatus.values, required=False)
         taskType = serializers.CharField(required=False, max_length=20)
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import selectors
-from api.fields import ParameterOverridesField
+from api.fields import MAX_ID, ParameterOverridesField
 from api.pagination import list_body, paginate
 from api.serializers import (
     RunDetailOutputSerializer,
@@ -27,7 +27,7 @@ class RunListApi(APIView):
     """
 
     class FilterSerializer(serializers.Serializer):
-        planId = serializers.IntegerField(required=False, min_value=1)
+        planId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
         status = serializers.ChoiceField(choices=RunStatus.values, required=False)
 
     OutputSerializer = RunOutputSerializer

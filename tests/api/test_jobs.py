@@ -179,3 +179,23 @@ def test_it_shows_one_job_with_its_log(
 
 def test_a_missing_job_is_404(user: Any, api_client: Any) -> None:
     assert api_client(user).get("/v4/jobs/424242").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v4/jobs?planId=99999999999999999999",
+        "/v4/jobs?planSnapshotRunId=99999999999999999999",
+        "/v4/jobs?cursor=99999999999999999999",
+        "/v4/planSnapshotRuns?planId=99999999999999999999",
+    ],
+)
+def test_an_id_too_big_for_the_database_is_a_400(user: Any, api_client: Any, url: str) -> None:
+    assert api_client(user).get(url).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/v4/jobs/99999999999999999999", "/v4/plans/99999999999999999999"])
+def test_an_object_id_too_big_for_the_database_is_a_404(
+    user: Any, api_client: Any, url: str
+) -> None:
+    assert api_client(user).get(url).status_code == 404

@@ -206,3 +206,31 @@ def test_a_non_json_content_type_is_refused(user: Any, api_client: Any) -> None:
     )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            lambda b: b["tasks"][0]["config"].update(url="https://example.com/\x00"),
+            "tasks[0].config.url",
+        ),
+        (lambda b: b["tasks"][0]["config"].update(body="a\x00b"), "tasks[0].config.body"),
+        (
+            lambda b: b["tasks"][0]["config"].update(headers={"X-A": "\x00"}),
+            "tasks[0].config.headers.X-A",
+        ),
+        (lambda b: b["tasks"][0].update(name="a\x00"), "tasks[0].name"),
+        (lambda b: b.update(description="a\x00"), "description"),
+    ],
+)
+def test_a_nul_character_is_a_400_naming_where_it_is(
+    user: Any, api_client: Any, change: Callable[[dict], None], field: str
+) -> None:
+    # PostgreSQL cannot store NUL in text or jsonb: without this check the save would fail.
+    body = copy.deepcopy(EXAMPLE_PLAN_BODY)
+    change(body)
+    response = api_client(user).post("/v4/plans", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    assert not Plan.objects.exists()
