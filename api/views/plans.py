@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from api.pagination import list_body, paginate
 from api.serializers import PlanOutputSerializer, RunStartedOutputSerializer, StrictInputSerializer
 from plans.models import OverlapPolicy, PlanTask
 from plans.services import plan_create, plan_delete, plan_update
+from plans.triggers.services import plan_schedule_update
 from plans.validation import clean_tasks
 from runs.models import RunSource
 from runs.services import run_plan
@@ -86,7 +88,8 @@ class PlanDetailApi(APIView):
 
 class PlanUpdateApi(APIView):
     """PATCH /v4/plans/{id}: change the given fields; `tasks` replaces the whole list (an
-    entry with the `id` of a current task keeps that task, and its secrets unless replaced)."""
+    entry with the `id` of a current task keeps that task, and its secrets unless replaced).
+    `paused`, `pauseReason` and `overlapPolicy` are the plan's schedule settings."""
 
     class InputSerializer(_PlanInputSerializer):
         name = StrictCharField(required=False, max_length=200)
@@ -97,12 +100,6 @@ class PlanUpdateApi(APIView):
         overlapPolicy = serializers.ChoiceField(choices=OverlapPolicy.values, required=False)
 
     OutputSerializer = PlanOutputSerializer
-    # API name -> Plan field, for the fields passed to the service as `extra`.
-    EXTRA_FIELDS = {
-        "paused": "paused",
-        "pauseReason": "pause_reason",
-        "overlapPolicy": "overlap_policy",
-    }
 
     def patch(self, request: Request, plan_id: int) -> Response:
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
@@ -111,14 +108,24 @@ class PlanUpdateApi(APIView):
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        extra = {field: data[key] for key, field in self.EXTRA_FIELDS.items() if key in data}
-        plan_update(
-            plan=plan,
-            name=data.get("name"),
-            description=data.get("description"),
-            tasks=data.get("tasks"),
-            extra=extra or None,
-        )
+        # Both services validate before writing; one transaction keeps a failure in the second
+        # from leaving the first half applied.
+        with transaction.atomic():
+            if {"name", "description", "tasks"} & set(data):
+                plan_update(
+                    plan=plan,
+                    name=data.get("name"),
+                    description=data.get("description"),
+                    tasks=data.get("tasks"),
+                )
+            if {"paused", "pauseReason", "overlapPolicy"} & set(data):
+                # Not plan_update(extra=...): unpausing must also mark missed slots as handled.
+                plan_schedule_update(
+                    plan=plan,
+                    paused=data.get("paused"),
+                    pause_reason=data.get("pauseReason"),
+                    overlap_policy=data.get("overlapPolicy"),
+                )
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
         return Response(self.OutputSerializer(plan).data)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from plans.models import Plan, PlanTask
+from plans.models import Plan, PlanTask, Trigger
 from tests.api.conftest import http_task
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +324,36 @@ def test_an_unknown_api_path_is_a_json_404(user: Any, api_client: Any) -> None:
     response = api_client(user).get("/v4/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_unpausing_does_not_catch_up_slots_missed_while_paused(
+    user: Any, api_client: Any, make_plan: Callable
+) -> None:
+    plan = make_plan()
+    client = api_client(user)
+    assert client.patch(f"/v4/plans/{plan.pk}", {"paused": True}, format="json").status_code == 200
+    long_ago = timezone.now() - timedelta(days=3)
+    trigger = Trigger.objects.create(
+        plan=plan, name="Hourly", kind="cron", cron="0 * * * *", handled_until=long_ago
+    )
+
+    response = client.patch(f"/v4/plans/{plan.pk}", {"paused": False}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["paused"], response.json()["pauseReason"]) == (False, "")
+    trigger.refresh_from_db()
+    assert trigger.handled_until > long_ago + timedelta(days=2)
+
+
+def test_a_patch_of_tasks_and_schedule_settings_applies_both(
+    user: Any, api_client: Any, make_plan: Callable
+) -> None:
+    plan = make_plan()
+    response = api_client(user).patch(
+        f"/v4/plans/{plan.pk}",
+        {"name": "Both", "tasks": [http_task("Only")], "overlapPolicy": "skip"},
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["name"], body["overlapPolicy"], len(body["tasks"])) == ("Both", "skip", 1)
