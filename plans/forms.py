@@ -268,9 +268,11 @@ class PlanTaskForm(forms.ModelForm):
         for key, messages in errors.items():
             field_name = field_for.get(key, "config_json" if not field_for else None)
             for message in messages:
+                if field_name in (None, "config_json"):
+                    message = f"{key}: {message}"
                 if field_name is not None and message in self.errors.get(field_name, []):
                     continue
-                self.add_error(field_name, message if field_name else f"{key}: {message}")
+                self.add_error(field_name, message)
 
     @staticmethod
     def _json_config(data: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
@@ -318,6 +320,11 @@ class PlanTaskFormSet(forms.BaseInlineFormSet):
             form, field_name = _form_field_for(path, ordered)
             if form is None:
                 non_form.extend(messages)
+                continue
+            config_key = path.partition(".config.")[2]
+            if field_name in (None, "config_json") and config_key:
+                spec = CONFIG_FIELDS.get(form.cleaned_data.get("type", ""))
+                form.add_config_errors({config_key: messages}, spec.fields if spec else {})
                 continue
             for message in messages:
                 if field_name is None or message not in form.errors.get(field_name, []):

@@ -157,7 +157,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         sent = {**sent, "headers": mask_headers(dict(sent.get("headers") or {}))}
     if received is not None:
         received = {**received, "headers": mask_headers(dict(received.get("headers") or {}))}
-    other = {k: v for k, v in result.items() if k not in {"request", "response"}}
+    other = {
+        k: v
+        for k, v in result.items()
+        if k not in {"request", "response", "statusCode", "attempts"}
+    }
     return render(
         request,
         "runs/job_detail.html",

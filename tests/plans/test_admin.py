@@ -404,3 +404,36 @@ def test_the_cancel_action_cancels_active_runs_and_leaves_ended_ones(
     assert PlanRun.objects.get(pk=active.pk).status == "canceled"
     assert PlanRun.objects.get(pk=ended.pk).status == "succeeded"
     assert "already ended" in response.content.decode()
+
+
+def test_types_without_their_own_fields_take_json_config_with_errors_on_it(
+    admin_client: Any, staff_user: Any
+) -> None:
+    not_json = task_fields(type="delete", config_json="{not json")
+    bad_path = task_fields(type="delete", config_json='{"path": "../../etc", "target": "file"}')
+
+    first = admin_client.post(reverse(ADD_URL), form_data([not_json], owner=staff_user))
+    second = admin_client.post(reverse(ADD_URL), form_data([bad_path], owner=staff_user))
+
+    assert "Not valid JSON" in " ".join(errors_of(first)["forms"][0]["config_json"])
+    messages = " ".join(errors_of(second)["forms"][0]["config_json"])
+    assert "connection:" in messages and "path:" in messages
+    assert not Plan.objects.exists()
+
+
+def test_a_reference_to_a_later_task_is_refused_on_its_field(
+    admin_client: Any, staff_user: Any
+) -> None:
+    data = form_data(
+        [
+            task_fields(name="First", http_url="https://example.com/{{$second.status}}"),
+            task_fields(name="Second", ref="second"),
+        ],
+        owner=staff_user,
+    )
+
+    response = admin_client.post(reverse(ADD_URL), data)
+
+    assert response.status_code == 200
+    assert errors_of(response)["forms"][0].get("http_url"), errors_of(response)
+    assert not Plan.objects.exists()
