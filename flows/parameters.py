@@ -155,6 +155,21 @@ class PlanParameterRow:
     def effective(self) -> Any:
         return self.override.value if self.override is not None else self.parameter.default
 
+    @property
+    def default_text(self) -> str:
+        return value_text(self.parameter.default)
+
+    @property
+    def override_text(self) -> str:
+        return value_text(self.override.value) if self.override is not None else ""
+
+
+def value_text(value: Any) -> str:
+    """A stored parameter value as shown and typed in forms: booleans as true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
 
 def plan_parameter_rows(plan: Any) -> list[PlanParameterRow]:
     """Every parameter of every flow the plan's tasks use, with the plan's override if any."""

@@ -205,13 +205,10 @@ def email_notification_create(
     )
 
 
-@transaction.atomic
-def plan_override_set(*, plan: Any, flow: Flow, name: str, value: Any) -> PlanParameterOverride:
-    """Set the plan's value of parameter `name` of `flow` (which one of its tasks must use).
-
-    The value is checked and stored as its type's JSON (dates as text). Raises
-    FlowValidationError keyed `parameterOverrides.<flow>.<name>`.
-    """
+def plan_override_check(*, plan: Any, flow: Flow, name: str, value: Any) -> Any:
+    """The value to store for the plan's override of `flow`'s parameter `name` (its type's JSON,
+    dates as text). Raises FlowValidationError keyed `parameterOverrides.<flow>.<name>` when no
+    task of the plan uses the flow, the parameter is unknown or the value does not fit."""
     path = f"parameterOverrides.{flow.name}.{name}"
     if flow.pk not in {f.pk for f in flows_of_plan(plan)}:
         raise FlowValidationError({path: [f"No task of this plan uses the flow '{flow.name}'."]})
@@ -222,6 +219,16 @@ def plan_override_set(*, plan: Any, flow: Flow, name: str, value: Any) -> PlanPa
         clean = check_value(parameter, value)
     except ParameterError as error:
         raise FlowValidationError({path: [error.message]}) from None
+    return clean
+
+
+@transaction.atomic
+def plan_override_set(*, plan: Any, flow: Flow, name: str, value: Any) -> PlanParameterOverride:
+    """Set the plan's value of parameter `name` of `flow` (which one of its tasks must use).
+
+    Checked by `plan_override_check` (raising FlowValidationError); replaces an existing value.
+    """
+    clean = plan_override_check(plan=plan, flow=flow, name=name, value=value)
     row, _ = PlanParameterOverride.objects.update_or_create(
         plan=plan, flow=flow, name=name, defaults={"value": clean}
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),
+    path("flows/", include("flows.urls")),
     path("", include("runs.urls")),
     path("v4/", include("api.urls")),
 ]
