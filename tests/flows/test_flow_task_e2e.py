@@ -413,3 +413,39 @@ def test_it_reads_and_writes_s3_through_the_worker(
     assert job.result["outputs"][0]["rowCount"] == 3
     head = s3.head_object(Bucket="lake", Key="curated/eu.parquet")
     assert head["ContentLength"] == job.result["outputs"][0]["sizeBytes"]
+
+
+def test_run_flow_makes_an_ad_hoc_job_that_appears_in_job_history(
+    client: Any, staff_user: Any, peer: HttpPeer, storage_root: Path, flow_worker: WorkerProcess
+) -> None:
+    from django.urls import reverse
+
+    from tests.helpers import wait_until
+
+    peer.route("/adhoc", status=204)
+    flow = sales_flow(staff_user, name="By hand")
+    webhook_create(
+        flow=flow,
+        name="ping",
+        url=peer.url("/adhoc"),
+        body='{"plan": "{{$plan.id}}", "rows": {{$output.rowCount}}}',
+        outputs=["totals"],
+    )
+    client.force_login(staff_user)
+
+    response = client.post(reverse("flows:run", args=[flow.pk]))
+
+    job = Job.objects.get(task_type="flow", run__isnull=True)
+    assert response.status_code == 302
+    job = wait_until(
+        lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first(),
+        what="the ad-hoc job to end",
+    )
+    assert job.status == JobStatus.SUCCEEDED, (job.error, flow_worker.log()[-2000:])
+    assert [o["name"] for o in job.result["outputs"]] == ["regional", "totals"]
+    assert job.result["parameters"]["region"]["source"] == "flow default"
+    assert json.loads(peer.requests_to("/adhoc")[-1].body) == {"plan": "", "rows": 3}
+    history = client.get(reverse("runs:jobs")).content.decode()
+    assert f"/jobs/{job.pk}/" in history
+    details = client.get(reverse("runs:job", args=[job.pk])).content.decode()
+    assert "rowCount" in details and "Finished: succeeded" in details
