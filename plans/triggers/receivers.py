@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from plans.models import Plan
@@ -29,3 +30,19 @@ def start_queued_after_run(sender: Any, run_id: int, **kwargs: Any) -> None:
     plan_id = PlanRun.objects.filter(pk=run_id).values_list("plan_id", flat=True).first()
     if plan_id is not None:
         transaction.on_commit(lambda: start_queued(plan_id))
+
+
+@receiver(post_migrate, dispatch_uid="plans.triggers.ensure_change_marker")
+def ensure_change_marker(sender: Any, **kwargs: Any) -> None:
+    """Make sure django-celery-beat's change marker row exists.
+
+    A DatabaseScheduler that started while the row was missing never notices the first change
+    (it compares the new timestamp with None and sees no change), so a first trigger created
+    after beat started would wait for beat's 5-minute full reload.
+    """
+    if getattr(sender, "name", None) != "plans":
+        return
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTasks
+
+    PeriodicTasks.objects.get_or_create(ident=1, defaults={"last_update": timezone.now()})
