@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from plans.services import plan_create
 from runs.models import PlanRun, RunStatus
@@ -39,6 +40,10 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             page.set_default_timeout(30_000)
             yield page
         finally:
+            # While Playwright's loop runs, Django sees another async context and opens other
+            # connections for the ORM calls made here: close them, or the test database
+            # cannot be dropped at the end of the session.
+            connections.close_all()
             browser.close()
 
 
