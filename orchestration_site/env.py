@@ -82,7 +82,7 @@ def database_from_url(name: str, default: str, *, base_dir: Path) -> dict[str, A
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             "TEST": {"NAME": str(file.with_name(f"test_{file.name}"))},
         }
