@@ -89,10 +89,11 @@ def main() -> None:
             for i in range(3)
         ],
     )
+    worker_log = (Path(var) / "worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "orchestration_site", "worker", "-l", "warning", "-c", "2",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=REPO, env=dict(os.environ), stdout=open(Path(var) / "worker.log", "wb"), stderr=subprocess.STDOUT,
+        cwd=REPO, env=dict(os.environ), stdout=worker_log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         warm = run_plan(plan=plan, source="manual")
@@ -116,6 +117,7 @@ def main() -> None:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:
             worker.kill()
+        worker_log.close()
         server.shutdown()
     db = os.environ.get("DATABASE_URL", "sqlite")
     broker = os.environ.get("CELERY_BROKER_URL", "filesystem://")
