@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from tasks_engine.errors import JobError
@@ -232,7 +232,7 @@ def connection_create(
     kind: str,
     settings: Mapping[str, Any] | None = None,
     secrets: Mapping[str, Any] | None = None,
-    owner: AbstractBaseUser | None = None,
+    owner: AbstractBaseUser | AnonymousUser | None = None,
 ) -> Connection:
     """Create a connection, encrypting its secrets. Raises ConnectionValidationError naming
     every bad field; saves nothing then."""

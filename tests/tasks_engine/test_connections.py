@@ -318,3 +318,11 @@ def test_the_admin_adds_a_connection_through_the_service_and_shows_its_errors(
     connection = Connection.objects.get(name="Team")
     assert connection.owner == staff_user
     assert connection_resolve(connection.pk, kinds=("slack",)).secrets["token"] == TOKEN
+
+
+def test_the_admin_form_has_a_replace_and_a_remove_box_for_every_secret_field() -> None:
+    from tasks_engine.admin import ALL_SECRET_FIELDS, ConnectionAdminForm
+
+    for name in ALL_SECRET_FIELDS:
+        assert f"replace_{name}" in ConnectionAdminForm.base_fields
+        assert f"remove_{name}" in ConnectionAdminForm.base_fields
