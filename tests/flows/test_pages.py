@@ -131,3 +131,15 @@ def test_the_admin_edits_a_flow_with_its_parts(client: Any, staff_user: Any, flo
 
     assert page.status_code == 200
     assert "limit_to" in page.content.decode()
+
+
+def test_plan_view_shows_manage_parameters(client: Any, user: Any, flow: Any) -> None:
+    plan = plan_create(
+        owner=user, name="P", tasks=[{"name": "t", "type": "flow", "config": {"flow": flow.pk}}]
+    )
+    client.force_login(user)
+
+    page = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+
+    assert 'id="plan-parameters"' in page
+    assert reverse("flows:plan_parameters", args=[plan.pk]) in page
