@@ -41,6 +41,15 @@ def reap() -> dict[str, int]:
             )
             dispatch.resume(job.run_id)
             counts["workerLost"] += 1
+    # Ad-hoc flow jobs have no run to resume; their outcome is recorded all the same.
+    for job in Job.objects.filter(
+        status=JobStatus.RUNNING, run__isnull=True, heartbeat_at__lt=jobs.stale_before()
+    ):
+        if state.job_fail_stale(job.pk, stale_before=jobs.stale_before()):
+            jobs.log_line(
+                job.pk, "The worker running this job stopped; marked failed by the reaper.", "ERROR"
+            )
+            counts["workerLost"] += 1
     quiet_since = now - timedelta(seconds=STALL_SECONDS)
     stalled = (
         PlanRun.objects.filter(status__in=ACTIVE_RUN_STATUSES, created_at__lt=quiet_since)
