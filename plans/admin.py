@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST
 from plans.forms import PlanTaskForm, PlanTaskFormSet
 from plans.models import Plan, PlanTask
 from plans.services import plan_create, plan_update
+from plans.triggers.services import plan_schedule_update
 from runs.models import RunSource
 from runs.services import run_plan
 
-# Plan fields passed to the services as `extra` (already validated by the model form).
-_EXTRA_FIELDS = ("owner", "paused", "pause_reason", "overlap_policy")
+# Plan fields saved by the schedule service (pausing has rules of its own: no catch-up).
+_SCHEDULE_FIELDS = ("paused", "pause_reason", "overlap_policy")
 
 
 class PlanTaskInline(admin.StackedInline):
@@ -132,31 +133,34 @@ class PlanAdmin(admin.ModelAdmin):
     ) -> None:
         task_formsets = [fs for fs in formsets if isinstance(fs, PlanTaskFormSet)]
         data = form.cleaned_data
-        extra = {name: data[name] for name in _EXTRA_FIELDS if name in data}
         tasks = task_formsets[0].cleaned_tasks if task_formsets else None
+        owner = data.get("owner") or request.user
         if change:
+            # A fresh row: form.instance already carries the posted values, and the schedule
+            # service decides what an unpause means by comparing with the stored state.
             plan = plan_update(
-                plan=form.instance,
+                plan=Plan.objects.get(pk=form.instance.pk),
                 name=data["name"],
                 description=data.get("description", ""),
                 tasks=tasks,
-                extra=extra,
+                extra={"owner": owner},
             )
         else:
             plan = plan_create(
-                owner=extra.pop("owner", None) or request.user,
+                owner=owner,
                 name=data["name"],
                 description=data.get("description", ""),
                 tasks=tasks or [],
             )
-            if extra:
-                plan = plan_update(plan=plan, extra=extra)
-            # The admin goes on with form.instance (log entry, redirect): give it the new row.
-            form.instance.pk = plan.pk
-            form.instance.created_at = plan.created_at
-            form.instance.updated_at = plan.updated_at
-            form.instance._state.adding = False
-            form.instance._state.db = plan._state.db
+        schedule = {name: data[name] for name in _SCHEDULE_FIELDS if name in data}
+        if schedule:
+            plan = plan_schedule_update(plan=plan, **schedule)
+        # The admin goes on with form.instance (log entry, redirect): make it the saved row.
+        form.instance.pk = plan.pk
+        for field in Plan._meta.concrete_fields:
+            setattr(form.instance, field.attname, getattr(plan, field.attname))
+        form.instance._state.adding = False
+        form.instance._state.db = plan._state.db
         for formset in formsets:
             if isinstance(formset, PlanTaskFormSet):
                 # What construct_change_message reads; the service did the saving.

@@ -159,7 +159,9 @@ def test_the_change_page_never_shows_the_secret_key(admin_client: Any, staff_use
     assert "k-123456" not in page
 
 
-def change_data(plan: Plan, staff_user: Any, **task_overrides: Any) -> dict[str, Any]:
+def change_data(
+    plan: Plan, staff_user: Any, plan_fields: dict[str, Any] | None = None, **task_overrides: Any
+) -> dict[str, Any]:
     task = plan.tasks.get()
     fields = task_fields(
         id=str(task.pk),
@@ -172,7 +174,7 @@ def change_data(plan: Plan, staff_user: Any, **task_overrides: Any) -> dict[str,
         http_body="",
     )
     fields.update(task_overrides)
-    return form_data([fields], owner=staff_user, initial=1, name=plan.name)
+    return form_data([fields], owner=staff_user, initial=1, name=plan.name, **(plan_fields or {}))
 
 
 def signed_plan(owner: Any) -> Plan:
@@ -437,3 +439,36 @@ def test_a_reference_to_a_later_task_is_refused_on_its_field(
     assert response.status_code == 200
     assert errors_of(response)["forms"][0].get("http_url"), errors_of(response)
     assert not Plan.objects.exists()
+
+
+def test_pausing_and_unpausing_go_through_the_schedule_rules(
+    admin_client: Any, staff_user: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plans.models import Trigger
+    from plans.triggers.services import trigger_create
+
+    plan = signed_plan(staff_user)
+    trigger = trigger_create(plan=plan, name="hourly", kind="interval", every=1, unit="hours")
+    url = reverse("admin:plans_plan_change", args=[plan.pk])
+
+    response = admin_client.post(
+        url, change_data(plan, staff_user, {"paused": "on", "pause_reason": "maintenance"})
+    )
+    assert response.status_code == 302, errors_of(response)
+    plan.refresh_from_db()
+    assert (plan.paused, plan.pause_reason) == (True, "maintenance")
+
+    long_ago = timezone.now() - timedelta(days=2)
+    Trigger.objects.filter(pk=trigger.pk).update(handled_until=long_ago)
+    before = timezone.now()
+    admin_client.post(url, change_data(plan, staff_user, {"pause_reason": "maintenance"}))
+
+    plan.refresh_from_db()
+    trigger.refresh_from_db()
+    assert (plan.paused, plan.pause_reason) == (False, "maintenance")
+    # Slots missed while paused are not caught up.
+    assert trigger.handled_until >= before
