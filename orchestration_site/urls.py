@@ -11,6 +11,7 @@ from orchestration_site.health import health
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
     path("health/", health, name="health"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),
     path("flows/", include("flows.urls")),

@@ -83,7 +83,7 @@ def test_it_redirects_anonymous_visitors_to_login(client: Any, user: Any) -> Non
     for url in (reverse("plans:list"), reverse("plans:detail", args=[plan.pk])):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("admin:login"))
+        assert response["Location"].startswith(reverse("login"))
 
 
 def test_it_lists_plans_in_the_same_number_of_queries_for_2_or_20(client: Any, user: Any) -> None:

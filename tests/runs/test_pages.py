@@ -118,7 +118,7 @@ def test_run_pages_redirect_anonymous_visitors_to_login(client: Any, user: Any) 
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302, url
-        assert response["Location"].startswith(reverse("admin:login"))
+        assert response["Location"].startswith(reverse("login"))
 
 
 def test_the_fragment_polls_while_the_run_is_active_and_stops_once_it_has_ended(
