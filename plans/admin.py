@@ -19,6 +19,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from plans.admin_triggers import TriggerInline
 from plans.forms import PlanTaskForm, PlanTaskFormSet
 from plans.models import Plan, PlanTask
 from plans.services import plan_create, plan_update
@@ -86,7 +87,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ("paused", "owner")
     search_fields = ("name", "description")
     fields = ("name", "description", "owner", "paused", "pause_reason", "overlap_policy")
-    inlines = [PlanTaskInline]
+    inlines = [PlanTaskInline, TriggerInline]
     actions = [run_now]
     change_form_template = "admin/plans/plan/change_form.html"
 
