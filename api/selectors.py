@@ -15,6 +15,7 @@ from django.http import Http404
 
 from plans.models import Plan, PlanTask
 from runs.models import Job, JobLogLine, PlanRun
+from runs.selectors import jobs_visible_to
 
 JOB_LOG_LIMIT = 2000
 
@@ -87,7 +88,7 @@ class JobFilters:
 
 def job_visible_list(*, user: Any, filters: JobFilters | None = None) -> QuerySet[Job]:
     """Jobs of plans the user may see, filtered. Every filter column is indexed."""
-    jobs = Job.objects.all() if _can_see_all(user) else Job.objects.filter(plan__owner=user)
+    jobs = jobs_visible_to(user)
     f = filters or JobFilters()
     if f.run_id is not None:
         jobs = jobs.filter(run_id=f.run_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from runs.models import Job, JobLogLine, JobStatus, PlanRun
@@ -21,12 +21,21 @@ def runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PlanRun]
 
 
 def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
-    """Jobs of the plans `user` may see. Jobs without a plan (ad-hoc runs) are staff-only."""
+    """Jobs of the plans `user` may see, and ad-hoc runs of the flows they own (staff: all).
+
+    An ad-hoc flow job has no run and no plan; its `task_id` is the flow's id.
+    """
+    from flows.models import Flow
+
     if not user.is_authenticated:
         return Job.objects.none()
     if user.is_staff:
         return Job.objects.all()
-    return Job.objects.filter(plan__owner=user)
+    own_flows = Flow.objects.filter(owner=user).values("pk")
+    return Job.objects.filter(
+        Q(plan__owner=user)
+        | Q(plan__isnull=True, run__isnull=True, task_type="flow", task_id__in=own_flows)
+    )
 
 
 def run_get_for_user(user: AbstractBaseUser | AnonymousUser, run_id: int) -> PlanRun:

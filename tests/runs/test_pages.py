@@ -330,3 +330,20 @@ def test_job_details_answer_404_to_an_outsider(client: Any, user: Any, other_use
     client.force_login(other_user)
 
     assert client.get(reverse("runs:job", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_owner_sees_the_adhoc_runs_of_their_own_flows_and_an_outsider_does_not(
+    client: Any, user: Any, other_user: Any
+) -> None:
+    from flows.models import Flow
+
+    flow = Flow.objects.create(name="Sales rollup", owner=user)
+    job = Job.objects.create(task_name="Sales rollup", task_type="flow", task_id=flow.pk)
+
+    client.force_login(user)
+    assert "Sales rollup" in client.get(reverse("runs:jobs")).content.decode()
+    assert client.get(reverse("runs:job", args=[job.pk])).status_code == 200
+    client.force_login(other_user)
+    assert "Sales rollup" not in client.get(reverse("runs:jobs")).content.decode()
+    assert client.get(reverse("runs:job", args=[job.pk])).status_code == 404
