@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.urls import path
 
 from plans import views
+from plans.triggers import views as trigger_views
 
 app_name = "plans"
 urlpatterns = [
     path("", views.plan_list, name="list"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/run/", views.plan_run_now, name="run"),
+    path("triggers/<int:trigger_id>/toggle/", trigger_views.trigger_toggle, name="trigger_toggle"),
 ]
