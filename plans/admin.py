@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -26,6 +27,8 @@ from plans.services import plan_create, plan_update
 from plans.triggers.services import plan_schedule_update
 from runs.models import RunSource
 from runs.services import run_plan
+from tasks_engine.executors.http_test import http_test_request
+from tasks_engine.secret_refs import resolve_secret
 
 # Plan fields saved by the schedule service (pausing has rules of its own: no catch-up).
 _SCHEDULE_FIELDS = ("paused", "pause_reason", "overlap_policy")
@@ -51,11 +54,25 @@ class PlanTaskInline(admin.StackedInline):
                     ("http_timeout_seconds", "http_retries", "http_validate_ssl"),
                     "http_success_codes",
                     ("http_secret_key", "http_secret_key_remove"),
+                    "test_button",
                 ),
             },
         ),
         ("Config", {"classes": ("task-config", "config-other"), "fields": ("config_json",)}),
     )
+    readonly_fields = ("test_button",)
+
+    @admin.display(description="Test")
+    def test_button(self, task: PlanTask) -> str:
+        """Sends the saved request once (the change form's fields post along and are ignored)."""
+        if task.pk is None or task.type != "http":
+            return "Save the task to test it."
+        url = reverse("admin:plans_plan_test_task", args=[task.plan_id, task.pk])
+        return format_html(
+            '<button type="submit" formaction="{}" formmethod="post" class="button">Send test request</button>'
+            ' <span class="help">Sends the saved request once, with sample reference values; no run is made.</span>',
+            url,
+        )
 
 
 @admin.action(description="Run now")
@@ -113,7 +130,34 @@ class PlanAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(require_POST(self.run_view)),
             name="plans_plan_run",
         )
-        return [run_url, *super().get_urls()]
+        test_url = path(
+            "<path:object_id>/tasks/<int:task_id>/test/",
+            self.admin_site.admin_view(require_POST(self.test_task_view)),
+            name="plans_plan_test_task",
+        )
+        return [run_url, test_url, *super().get_urls()]
+
+    def test_task_view(self, request: HttpRequest, object_id: str, task_id: int) -> HttpResponse:
+        """The Test button of a saved HTTP task: send it once and show the answer; no run is made."""
+        plan = self.get_object(request, unquote(object_id))
+        if plan is None or not self.has_change_permission(request, plan):
+            raise Http404("No such plan.")
+        task = plan.tasks.filter(pk=task_id, type="http").first()
+        if task is None:
+            raise Http404("No such HTTP task in this plan.")
+        secret_id = task.secrets.get("secretKey")
+        outcome = http_test_request(
+            task.config, secret=resolve_secret(secret_id) if secret_id else None
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Test of {task.name}",
+            "opts": self.model._meta,
+            "original": plan,
+            "task": task,
+            "outcome": outcome,
+        }
+        return TemplateResponse(request, "admin/plans/plan/http_test.html", context)
 
     def run_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The change page's Run now button: start a manual run, then show its run details."""

@@ -472,3 +472,44 @@ def test_pausing_and_unpausing_go_through_the_schedule_rules(
     assert (plan.paused, plan.pause_reason) == (False, "maintenance")
     # Slots missed while paused are not caught up.
     assert trigger.handled_until >= before
+
+
+@pytest.mark.django_db
+def test_the_test_button_sends_the_saved_request_once_and_makes_no_run(
+    client: Any, staff_user: Any, http_peer: Any
+) -> None:
+    from plans.services import plan_create
+    from runs.models import PlanRun
+
+    http_peer.route("/hook", status=202, body=b"accepted!")
+    plan = plan_create(
+        owner=staff_user,
+        name="Tested",
+        tasks=[
+            {
+                "name": "hook",
+                "type": "http",
+                "config": {
+                    "method": "POST",
+                    "url": http_peer.url("/hook"),
+                    "body": "{{$plan.name}}",
+                    "secretKey": "s3cr3t-key",
+                },
+            }
+        ],
+    )
+    task = plan.tasks.get()
+    client.force_login(staff_user)
+
+    change_page = client.get(reverse("admin:plans_plan_change", args=[plan.pk])).content.decode()
+    response = client.post(reverse("admin:plans_plan_test_task", args=[plan.pk, task.pk]))
+
+    page = response.content.decode()
+    assert "Send test request" in change_page
+    assert response.status_code == 200
+    assert "202" in page and "accepted!" in page
+    assert "s3cr3t-key" not in page
+    [request] = http_peer.requests
+    assert request.body == b"Sample plan"
+    assert request.header("X-Plans-Signature")
+    assert PlanRun.objects.count() == 0
