@@ -71,8 +71,11 @@ def _live_context(run: PlanRun) -> dict[str, Any]:
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """Run Details: the run's status and one row per job, refreshed while the run is active."""
+    from flows.run_parameters import run_parameter_rows
+
     run = selectors.run_get_for_user(request.user, run_id)
-    return render(request, "runs/detail.html", _live_context(run))
+    context = {**_live_context(run), "parameter_rows": run_parameter_rows(run)}
+    return render(request, "runs/detail.html", context)
 
 
 @login_required
