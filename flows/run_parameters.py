@@ -24,7 +24,7 @@ def _rows(task_name: str, flow_name: str, parameters: Mapping[str, Any]) -> list
             "task": task_name,
             "flow": flow_name,
             "name": name,
-            "value": entry.get("value"),
+            "value": json_safe(entry.get("value")),
             "source": entry.get("source"),
         }
         for name, entry in parameters.items()
