@@ -7,6 +7,7 @@ queue of its own so no other worker takes its messages.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -112,18 +113,22 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 class WorkerProcess:
     """A `celery worker` subprocess; `log()` returns what it printed so far (for failures)."""
 
-    def __init__(self, log_path: Path, extra_env: dict[str, str], concurrency: int) -> None:
+    def __init__(
+        self, log_path: Path, extra_env: dict[str, str], concurrency: int, queue: str = TEST_QUEUE
+    ) -> None:
         self.log_path = log_path
+        self.queue = queue
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "orchestration_site", "worker",
-                "-l", "info", "-c", str(concurrency), "-Q", TEST_QUEUE,
-                "-n", f"{TEST_QUEUE}-{uuid.uuid4().hex[:6]}@%h",
+                "-l", "info", "-c", str(concurrency), "-Q", queue,
+                "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=REPO,
-            env=subprocess_env(**extra_env),
+            # The worker sends the rest of each chain to its own queue too.
+            env=subprocess_env(CELERY_TASK_DEFAULT_QUEUE=queue, **extra_env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -166,21 +171,35 @@ def celery_worker_process(
     _purge_test_queue()
 
 
+@contextlib.contextmanager
+def dedicated_worker(
+    log_path: Path, extra_env: dict[str, str] | None = None, concurrency: int = 2
+) -> Iterator[WorkerProcess]:
+    """A worker of its own (say, with other environment) on a queue of its own; while the block
+    runs, this process sends new chains to that queue, so the session worker never takes them."""
+    queue = f"{TEST_QUEUE}-{uuid.uuid4().hex[:6]}"
+    worker = WorkerProcess(log_path, extra_env or {}, concurrency, queue=queue)
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_default_queue = previous
+        worker.stop()
+
+
 @pytest.fixture
 def start_celery_worker(
     django_db_setup: None, tmp_path: Path
 ) -> Iterator[Callable[..., WorkerProcess]]:
-    """`start_celery_worker(SOME_ENV="x")` -> a worker with extra environment, stopped after the test."""
-    started: list[WorkerProcess] = []
+    """`start_celery_worker(SOME_ENV="x")` -> a dedicated worker (see `dedicated_worker`) for this test."""
+    with contextlib.ExitStack() as stack:
 
-    def start(concurrency: int = 2, **extra_env: str) -> WorkerProcess:
-        worker = WorkerProcess(tmp_path / f"worker{len(started)}.log", extra_env, concurrency)
-        started.append(worker)
-        return worker
+        def start(concurrency: int = 2, **extra_env: str) -> WorkerProcess:
+            log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
+            return stack.enter_context(dedicated_worker(log, extra_env, concurrency))
 
-    yield start
-    for worker in started:
-        worker.stop()
+        yield start
 
 
 def _purge_test_queue() -> None:

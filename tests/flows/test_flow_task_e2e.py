@@ -24,7 +24,7 @@ from plans.services import plan_create
 from runs.models import Job, JobStatus, RunStatus
 from runs.services import run_plan
 from tasks_engine.connections import connection_create
-from tests.conftest import WorkerProcess
+from tests.conftest import WorkerProcess, dedicated_worker
 from tests.fakes.http_server import HttpPeer, verify_signature
 from tests.fakes.moto import reset_moto, s3_secrets, s3_settings
 from tests.fakes.smtp import SmtpPeer
@@ -68,13 +68,12 @@ def flow_worker(
     mailbox: SmtpPeer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(
+    with dedicated_worker(
         tmp_path_factory.mktemp("flow-worker") / "worker.log",
         {"STORAGE_ROOT": str(storage_root), "EMAIL_URL": f"smtp://127.0.0.1:{mailbox.port}"},
         concurrency=2,
-    )
-    yield worker
-    worker.stop()
+    ) as worker:
+        yield worker
 
 
 @pytest.fixture(autouse=True)
