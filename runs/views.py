@@ -104,14 +104,35 @@ def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def run_retry_view(request: HttpRequest, run_id: int) -> HttpResponse:
     """Start a retry-from-failed run and show it."""
+    from plans.validation import PlanValidationError
+
     run = selectors.run_get_for_user(request.user, run_id)
     try:
-        new = run_retry(run=run, requested_by=request.user)
+        new = run_retry(
+            run=run, requested_by=request.user, parameter_overrides=_changed_parameters(request)
+        )
     except RunStateError as error:
         messages.error(request, str(error))
         return redirect("runs:detail", run_id=run.pk)
+    except PlanValidationError as error:
+        for path, problems in error.errors.items():
+            messages.error(request, f"{path}: {' '.join(problems)}")
+        return redirect("runs:detail", run_id=run.pk)
     messages.success(request, f"Retrying the failed tasks of run #{run.pk}.")
     return redirect("runs:detail", run_id=new.pk)
+
+
+def _changed_parameters(request: HttpRequest) -> dict[str, dict[str, str]]:
+    """Parameter values the retry dialog changed: fields `param:<flow>:<name>` whose value differs
+    from the `was:<flow>:<name>` it was shown with, as run overrides `{flow: {name: value}}`."""
+    overrides: dict[str, dict[str, str]] = {}
+    for key, value in request.POST.items():
+        if not key.startswith("param:"):
+            continue
+        _, flow, name = key.split(":", 2)
+        if value != request.POST.get(f"was:{flow}:{name}"):
+            overrides.setdefault(flow, {})[name] = value
+    return overrides
 
 
 @login_required

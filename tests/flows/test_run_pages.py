@@ -66,3 +66,51 @@ def test_job_details_show_the_outputs_of_a_flow_job(client: Any, user: Any) -> N
     assert "BIGINT" in page
     assert "<td>7.25</td>" in page
     assert "flow default" in page
+
+
+def test_the_retry_dialog_overrides_only_the_values_that_were_changed(
+    client: Any, user: Any
+) -> None:
+    flow = make_flow(user)
+    plan = make_plan(user, flow)
+    run = run_plan(plan=plan, source="manual")
+    Job.objects.filter(run=run).update(status=JobStatus.FAILED, error="boom")
+    run.status = "failed"
+    run.save(update_fields=["status"])
+    client.force_login(user)
+
+    page = client.get(reverse("runs:detail", args=[run.pk])).content.decode()
+    response = client.post(
+        reverse("runs:retry", args=[run.pk]),
+        {
+            "param:Sales:region": "us",
+            "was:Sales:region": "eu",
+            "param:Sales:min": "0",
+            "was:Sales:min": "0",
+        },
+    )
+
+    assert 'id="retry-with-parameters"' in page
+    retry = run.retries.get()
+    assert response["Location"] == reverse("runs:detail", args=[retry.pk])
+    assert retry.parameter_overrides == {"Sales": {"region": "us"}}
+
+
+def test_the_retry_dialog_refuses_a_value_of_the_wrong_type_and_starts_nothing(
+    client: Any, user: Any
+) -> None:
+    flow = make_flow(user)
+    plan = make_plan(user, flow)
+    run = run_plan(plan=plan, source="manual")
+    run.status = "failed"
+    run.save(update_fields=["status"])
+    client.force_login(user)
+
+    response = client.post(
+        reverse("runs:retry", args=[run.pk]),
+        {"param:Sales:min": "lots", "was:Sales:min": "0"},
+        follow=True,
+    )
+
+    assert "parameterOverrides.Sales.min" in response.content.decode()
+    assert not run.retries.exists()
