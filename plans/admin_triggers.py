@@ -121,7 +121,13 @@ class TriggerFormSet(forms.BaseInlineFormSet):
             if form.instance.pk:
                 if not form.has_changed():
                     continue
-                trigger = trigger_update(trigger=form.instance, **values)
+                # Only what changed: a fired `once` trigger can still be renamed.
+                changed = {
+                    key: value
+                    for key, value in values.items()
+                    if ("timezone" if key == "timezone_name" else key) in form.changed_data
+                }
+                trigger = trigger_update(trigger=form.instance, **changed)
                 self.changed_objects.append((trigger, form.changed_data))
             else:
                 trigger = trigger_create(plan=self.instance, **values)
