@@ -11,3 +11,11 @@ from plans.triggers import firing
 def fire_trigger(trigger_id: int) -> None:
     """One beat message for a trigger: start the run for its current slot, at most once."""
     firing.fire_trigger(trigger_id)
+
+
+@shared_task(name="plans.sweep_triggers", ignore_result=True)
+def sweep_triggers() -> None:
+    """Every minute: fire slots beat missed (see `plans.triggers.sweeper`)."""
+    from plans.triggers.sweeper import sweep
+
+    sweep()

@@ -5,15 +5,20 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+# Housekeeping beat runs besides the triggers: (task name, every N seconds).
+SYSTEM_SCHEDULES = (("plans.reap_runs", 30), ("plans.sweep_triggers", 60))
 
-def _ensure_reaper_schedule(**kwargs: Any) -> None:
+
+def _ensure_system_schedules(**kwargs: Any) -> None:
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    every, _ = IntervalSchedule.objects.get_or_create(every=30, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.update_or_create(
-        name="plans.reap_runs",
-        defaults={"task": "plans.reap_runs", "interval": every, "enabled": True},
-    )
+    for task, seconds in SYSTEM_SCHEDULES:
+        every, _ = IntervalSchedule.objects.get_or_create(
+            every=seconds, period=IntervalSchedule.SECONDS
+        )
+        PeriodicTask.objects.update_or_create(
+            name=task, defaults={"task": task, "interval": every, "enabled": True}
+        )
 
 
 class TasksEngineConfig(AppConfig):
@@ -21,4 +26,4 @@ class TasksEngineConfig(AppConfig):
     verbose_name = "Tasks engine"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_reaper_schedule, sender=self)
+        post_migrate.connect(_ensure_system_schedules, sender=self)
