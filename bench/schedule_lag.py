@@ -1,6 +1,6 @@
 """Benchmark: how late scheduled runs start, with real beat + worker + Redis + PostgreSQL.
 
-    .venv/bin/python bench/schedule_lag.py [--firings 60] [--scheduler django_celery_beat.schedulers:DatabaseScheduler]
+    .venv/bin/python bench/schedule_lag.py [--firings 60] [--scheduler django_celery_beat.schedulers:DatabaseScheduler (default: TriggerScheduler)]
 
 Creates (or reuses) the database `plans_bench` on 127.0.0.1, migrates it, starts one
 `celery worker` and one `celery beat` (DatabaseScheduler) on a queue of its own, and adds an
@@ -59,7 +59,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--firings", type=int, default=60)
-    parser.add_argument("--scheduler", default="django_celery_beat.schedulers:DatabaseScheduler")
+    parser.add_argument("--scheduler", default="plans.triggers.scheduler:TriggerScheduler")
     args = parser.parse_args()
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"
