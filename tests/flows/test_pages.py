@@ -64,7 +64,7 @@ def test_the_flow_list_costs_the_same_for_many_flows(
         response = client.get(reverse("flows:list"))
 
     page = response.content.decode()
-    assert all(f'>F{index}<' in page for index in range(12))
+    assert all(f">F{index}<" in page for index in range(12))
 
 
 def test_run_flow_queues_an_ad_hoc_job_on_commit(

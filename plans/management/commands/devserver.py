@@ -31,7 +31,9 @@ class Command(BaseCommand):
         processes: dict[str, subprocess.Popen[bytes]] = {}
         for name, command in commands.items():
             # Own process groups: Ctrl-C is handled here, and children are stopped in order.
-            processes[name] = subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)
+            processes[name] = subprocess.Popen(
+                command, cwd=settings.BASE_DIR, start_new_session=True
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Plans is running: http://127.0.0.1:{port}/  (web, worker and beat; Ctrl-C stops all)"
@@ -49,7 +51,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:
-                        self.stderr.write(f"{name} exited with code {process.returncode}; stopping the rest.")
+                        self.stderr.write(
+                            f"{name} exited with code {process.returncode}; stopping the rest."
+                        )
                         stopping = True
                 time.sleep(0.5)
         finally:

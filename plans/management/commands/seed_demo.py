@@ -43,7 +43,12 @@ class Command(BaseCommand):
                     "name": "Check health",
                     "ref": "check",
                     "type": "http",
-                    "config": {"method": "GET", "url": f"{site}/health/", "timeoutSeconds": 10, "retries": 2},
+                    "config": {
+                        "method": "GET",
+                        "url": f"{site}/health/",
+                        "timeoutSeconds": 10,
+                        "retries": 2,
+                    },
                 },
                 {
                     "name": "Report status",
@@ -59,4 +64,6 @@ class Command(BaseCommand):
             ],
         )
         run = run_plan(plan=plan, source="manual", requested_by=admin)
-        self.stdout.write(self.style.SUCCESS(f"Demo plan created; its first run is queued: {site}/runs/{run.pk}/"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo plan created; its first run is queued: {site}/runs/{run.pk}/")
+        )
