@@ -28,7 +28,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A chromium page; skips when chromium or playwright is not installed."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip(f"{CHROMIUM} is not installed")
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between page steps are still plain synchronous calls.
