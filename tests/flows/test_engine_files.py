@@ -49,6 +49,27 @@ def test_it_reads_csv_with_a_delimiter_and_no_header(root: Path) -> None:
     assert (root / "out/result.csv").read_text().splitlines() == ["n|s", "1|x", "2|y"]
 
 
+def test_it_reads_a_csv_larger_than_its_read_buffer_with_a_long_line(root: Path) -> None:
+    # The engine reads CSV with small buffers (build.CSV_BUFFER_BYTES) to bound memory: rows
+    # across buffer boundaries and a line of 1.5 MB (DuckDB's default limit is 2 MiB) still read.
+    rows = [f"{i},{'x' * 1_500_000 if i == 70_000 else 'ab'}" for i in range(150_000)]
+    (root / "data" / "wide.csv").write_text("id,text\n" + "\n".join(rows) + "\n")
+    spec = flow_dict(
+        root,
+        [
+            {"kind": "derive", "column": "length", "expression": "length(text)"},
+            {"kind": "drop", "columns": ["text"]},
+        ],
+    )
+    spec["datasets"][0]["path"] = "data/wide.csv"
+    (result,), _ = run_spec(spec)
+    assert result.row_count == 150_000
+    written = duckdb.sql(
+        f"SELECT count(*), max(length), sum(id) FROM '{root / 'out/result.csv'}'"
+    ).fetchall()
+    assert written == [(150_000, 1_500_000, sum(range(150_000)))]
+
+
 def test_wildcards_read_every_matching_file_by_column_name(root: Path) -> None:
     for month, extra in (("2024/01", ""), ("2024/02", ",note")):
         folder = root / "parts" / month
