@@ -10,7 +10,12 @@ to bench/data/ (gitignored); the CSV is generated once per row count.
 Each variant runs in its own subprocess so that its peak RSS (os.wait4's ru_maxrss) is its own,
 interpreter and imports included (about 65 MiB of it is Python + duckdb before any work).
 Times are the job itself (imports excluded), measured inside the subprocess. DuckDB's peak
-varies from run to run with thread timing, so --repeat prints the lowest and highest.
+varies from run to run with thread timing, so --repeat prints the lowest and highest. Repeats
+run round-robin (flow, pandas, duckdb, flow, ...) so that load from elsewhere on a shared machine
+slows every variant alike; the best time is compared and the slowest printed. Beside the exact
+peak RSS, the peaks of its anonymous and file-backed parts are sampled from /proc: file-backed
+is mapped library code (~53 MiB for duckdb runs, mostly the duckdb .so); the CSV is read(),
+not mapped.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -154,23 +160,45 @@ def child(variant: str, rows: int, memory_limit: str | None) -> None:
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
-def measure(variant: str, rows: int, memory_limit: str | None) -> tuple[float, float]:
-    """Run one variant in a subprocess; return (seconds, peak RSS in MiB)."""
+def _rss_parts(pid: int) -> tuple[int, int] | None:
+    """(RssAnon, RssFile) of a live process in KiB; None once it has exited (a zombie has none)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.split(":", 1) for line in status if line.startswith("Rss"))
+        return int(fields["RssAnon"].split()[0]), int(fields["RssFile"].split()[0])
+    except (OSError, KeyError):
+        return None
+
+
+def measure(variant: str, rows: int, memory_limit: str | None) -> tuple[float, float, float, float]:
+    """Run one variant in a subprocess; return (seconds, peak RSS, peak anon, peak file) in MiB.
+
+    Peak RSS is the kernel's exact high-water mark (ru_maxrss). Anon and file-backed parts are
+    sampled from /proc/<pid>/status every ~2 ms, so they may miss a short spike: they say what
+    the peak is made of (file-backed = mapped code, e.g. the duckdb library; anon = heap).
+    """
     limit = ["--memory-limit", memory_limit] if memory_limit else []
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--rows", str(rows), "--variant", variant, *limit],
-        stdout=subprocess.PIPE,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as stdout:
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--rows", str(rows), "--variant", variant, *limit],
+            stdout=stdout,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        anon = file = 0
+        # Sample until the child exits; it stays unreaped (a zombie) so that wait4 gets its usage.
+        while (parts := _rss_parts(process.pid)) is not None:
+            anon, file = max(anon, parts[0]), max(file, parts[1])
+            time.sleep(0.002)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        output = stdout.read()
     if process.returncode != 0:
         raise SystemExit(f"{variant} failed with exit code {process.returncode}")
     seconds = json.loads(output.decode().strip().splitlines()[-1])["seconds"]
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    # ru_maxrss is in KiB on Linux, as are the /proc fields.
+    return seconds, usage.ru_maxrss / 1024, anon / 1024, file / 1024
 
 
 def check_same_results() -> None:
@@ -203,13 +231,21 @@ def main() -> None:
     size_mib = sales.stat().st_size / 2**20
     print(f"input: {sales.relative_to(ROOT)}, {args.rows:,} rows, {size_mib:.0f} MiB")
     print(f"DuckDB memory_limit: {args.memory_limit or 'engine default / DuckDB default'}")
+    runs: dict[str, list[tuple[float, float, float, float]]] = {v: [] for v in VARIANTS}
+    # Round-robin, so that load from elsewhere on a shared machine hits every variant alike.
+    for _ in range(args.repeat):
+        for variant in VARIANTS:
+            runs[variant].append(measure(variant, args.rows, args.memory_limit))
     results = {}
     for variant in VARIANTS:
-        runs = [measure(variant, args.rows, args.memory_limit) for _ in range(args.repeat)]
-        results[variant] = (min(r[0] for r in runs), max(r[1] for r in runs))
-        low = min(r[1] for r in runs)
-        seconds, peak = results[variant]
-        print(f"{variant:>7}: {seconds:6.2f} s   peak RSS {low:5.0f}-{peak:.0f} MiB")
+        seconds, peaks = [r[0] for r in runs[variant]], [r[1] for r in runs[variant]]
+        results[variant] = (min(seconds), max(peaks))
+        anon, file = max(r[2] for r in runs[variant]), max(r[3] for r in runs[variant])
+        print(
+            f"{variant:>7}: {min(seconds):6.2f} s (slowest {max(seconds):.2f})"
+            f"   peak RSS {min(peaks):5.0f}-{max(peaks):.0f} MiB"
+            f"   (sampled: anon <= {anon:.0f}, file-backed <= {file:.0f})"
+        )
     check_same_results()
     flow, pandas, hand = results["flow"][0], results["pandas"][0], results["duckdb"][0]
     print(f"flow vs pandas: {pandas / flow:.1f}x faster (target >= 5x)")
