@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from plans.admin_triggers import TriggerInline
 from plans.forms import PlanTaskForm, PlanTaskFormSet
 from plans.models import Plan, PlanTask
-from plans.services import plan_create, plan_update
+from plans.services import plan_create, plan_delete, plan_update
 from plans.triggers.services import plan_schedule_update
 from runs.models import RunSource
 from runs.services import run_plan
@@ -168,6 +168,13 @@ class PlanAdmin(admin.ModelAdmin):
             raise Http404("No such plan.")
         run = run_plan(plan=plan, source=RunSource.MANUAL, requested_by=request.user)
         return redirect("runs:detail", run_id=run.pk)
+
+    def delete_model(self, request: HttpRequest, obj: Plan) -> None:
+        plan_delete(plan=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        for plan in queryset:
+            plan_delete(plan=plan)
 
     def save_model(self, request: HttpRequest, obj: Plan, form: ModelForm, change: bool) -> None:
         # The plan is saved together with its tasks by one service call in save_related.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from plans.models import Plan, PlanTask
 from plans.validation import FieldErrors, PlanValidationError, TaskInput, clean_tasks
@@ -113,8 +113,27 @@ def plan_update(
 
 @transaction.atomic
 def plan_delete(*, plan: Plan) -> None:
-    """Delete a plan with its tasks, triggers (and their periodic tasks) and runs."""
+    """Delete a plan with its tasks, triggers (and their periodic tasks) and runs.
+
+    A worker may still be writing log lines for a running job of the plan while it is deleted.
+    On PostgreSQL the deferred foreign keys are checked right after the delete, inside a
+    savepoint, so such a row shows up there as an IntegrityError and the delete is retried with
+    a fresh collection, instead of failing the whole transaction at COMMIT.
+    """
     from plans.signals import plan_deleting
 
     plan_deleting.send(sender=Plan, plan=plan)
-    plan.delete()
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                Plan.objects.filter(pk=plan.pk).delete()
+                if connection.vendor == "postgresql":
+                    # Check the deferred foreign keys now, inside the savepoint, not at COMMIT.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            return
+        except IntegrityError:
+            if attempt == attempts:
+                raise
