@@ -37,10 +37,10 @@ def error_message(error: duckdb.Error) -> str:
     return str(error).split("\nLINE ")[0].strip()
 
 
-# DuckDB's CSV reader buffers 32 MiB per scanning thread by default (16 x max_line_size), and its
-# peak on a large file is mostly those buffers. 2 MiB (= the default max_line_size, the smallest
-# buffer that still reads every line the default reads) measured no slower on 5 M rows and cut
-# the scan's peak RSS by ~50 MiB; see README "Memory".
+# DuckDB's CSV reader reads in 32 MiB buffers by default (16 x max_line_size), several in flight, and
+# a large scan's peak is mostly those buffers. 2 MiB (= the default max_line_size, the smallest
+# buffer that still reads every line the default reads) measured the same time within noise on
+# 5 M rows (shared machine) and cut the peak RSS by ~55-65 MiB; see README "Memory".
 CSV_BUFFER_BYTES = 2 * 1024 * 1024
 
 
