@@ -100,10 +100,15 @@ def plan_overrides(plan: Any) -> dict[str, dict[str, Any]]:
     return layer
 
 
-def parameter_layers(plan: Any, trigger: Any = None) -> dict[str, Any]:
-    """The plan and trigger layers to freeze into a new run's snapshot as `flowParameters`."""
+def parameter_layers(plan: Any, trigger: Any = None, *, uses_flows: bool = True) -> dict[str, Any]:
+    """The plan and trigger layers to freeze into a new run's snapshot as `flowParameters`.
+
+    `uses_flows=False` (the caller knows the plan has no flow task) leaves the plan layer
+    empty without reading it: only flow tasks read these layers.
+    """
     trigger_layer = getattr(trigger, "parameter_overrides", None) or {}
-    return {SOURCE_PLAN: plan_overrides(plan), SOURCE_TRIGGER: dict(trigger_layer)}
+    plan_layer = plan_overrides(plan) if uses_flows else {}
+    return {SOURCE_PLAN: plan_layer, SOURCE_TRIGGER: dict(trigger_layer)}
 
 
 def effective_parameters(

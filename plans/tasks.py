@@ -9,8 +9,12 @@ from plans.triggers import firing
 
 @shared_task(name="plans.fire_trigger", acks_late=True, ignore_result=True)
 def fire_trigger(trigger_id: int) -> None:
-    """One beat message for a trigger: start the run for its current slot, at most once."""
-    firing.fire_trigger(trigger_id)
+    """One beat message for a trigger: start the run for its current slot, at most once.
+
+    The run's first job executes in this task (see `firing.fire_trigger`'s
+    `run_first_job_here`), so the task lasts as long as that job.
+    """
+    firing.fire_trigger(trigger_id, run_first_job_here=True)
 
 
 @shared_task(name="plans.sweep_triggers", ignore_result=True)

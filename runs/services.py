@@ -63,8 +63,13 @@ def run_plan(
     late: bool = False,
     parameter_overrides: dict[str, Any] | None = None,
     idempotency_key: str = "",
+    enqueue: bool = True,
 ) -> PlanRun:
     """Snapshot the plan and queue a run of it: one pending job per task, enqueued on commit.
+
+    With `enqueue=False` nothing is sent: the caller must start the run after the commit
+    (`tasks_engine.dispatch.enqueue` or `start_here`), or the reaper resumes it after its
+    stall delay.
 
     Raises `django.db.IntegrityError` when `(trigger, scheduled_for)` already has a run; callers
     that fire slots catch it (inside their own savepoint) to make a slot start at most one run.
@@ -74,9 +79,10 @@ def run_plan(
     _check_parameter_overrides(plan, parameter_overrides)
     snapshot = build_snapshot(plan)
     # Flow parameter layers are frozen so later plan/trigger edits do not change this run.
-    from flows.parameters import parameter_layers
+    from flows.parameters import FLOW_TASK_TYPE, parameter_layers
 
-    snapshot["flowParameters"] = parameter_layers(plan, trigger)
+    uses_flows = any(task["type"] == FLOW_TASK_TYPE for task in snapshot["tasks"])
+    snapshot["flowParameters"] = parameter_layers(plan, trigger, uses_flows=uses_flows)
     run = _create_run(
         plan=plan,
         snapshot=snapshot,
@@ -90,7 +96,8 @@ def run_plan(
         parameter_overrides=parameter_overrides or {},
         idempotency_key=idempotency_key,
     )
-    _enqueue_on_commit(run)
+    if enqueue:
+        _enqueue_on_commit(run)
     return run
 
 

@@ -51,9 +51,14 @@ def log_line(job_id: int, message: str, level: str = "INFO") -> None:
     )
 
 
-def execute(job_id: int) -> Next:
-    """Run job `job_id` if it is this delivery's to run; see the module docstring."""
-    job = Job.objects.select_related("run").filter(pk=job_id).first()
+def execute(job_id: int, *, job: Job | None = None) -> Next:
+    """Run job `job_id` if it is this delivery's to run; see the module docstring.
+
+    `job`, when given, is that job's row with its run, just read by the caller (it saves
+    reading them again; every decision below still goes through conditional updates).
+    """
+    if job is None or job.pk != job_id:
+        job = Job.objects.select_related("run").filter(pk=job_id).first()
     if job is None or job.run is None:
         return Next.STOP
     run = job.run

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from plans.models import OverlapPolicy, Plan, Trigger
@@ -54,6 +55,8 @@ class FireResult:
     skipped: list[datetime] = field(default_factory=list)
     queued: list[datetime] = field(default_factory=list)
     reason: str = ""
+    # The run whose first job this process executes after the commit (`run_first_job_here`).
+    here: PlanRun | None = field(default=None, repr=False)
 
 
 def due_slots(trigger: Trigger, *, now: datetime) -> list[tuple[datetime, bool]]:
@@ -84,39 +87,59 @@ def due_slots(trigger: Trigger, *, now: datetime) -> list[tuple[datetime, bool]]
     return [(latest, False)]
 
 
-def fire_trigger(trigger_id: int, *, now: datetime | None = None) -> FireResult:
+def fire_trigger(
+    trigger_id: int, *, now: datetime | None = None, run_first_job_here: bool = False
+) -> FireResult:
     """Handle one beat message for trigger `trigger_id` (see the module docstring).
 
     Nothing happens for a deleted or disabled trigger or a paused plan, except that the slots
     it would have run count as handled (so they are not caught up on re-enabling).
+
+    Runs are sent to the workers once the transaction commits. With `run_first_job_here` (the
+    beat message's Celery task) and no transaction open around this call, the current slot's
+    run instead has its first job executed in this process right after the commit, and the rest
+    of its chain sent from here (`tasks_engine.dispatch.start_here`): one broker hop less
+    between the slot and the first job. Inside an outer transaction the flag is ignored, as
+    the run would not be visible to anyone before that transaction commits.
     """
     now = now or timezone.now()
+    here = run_first_job_here and not transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        trigger = Trigger.objects.filter(pk=trigger_id).first()
-        if trigger is None:
+        # Lock the plan first, then read the trigger: its handled_until as of the lock.
+        plan = (
+            Plan.objects.select_for_update()
+            .filter(pk=Subquery(Trigger.objects.filter(pk=trigger_id).values("plan_id")[:1]))
+            .first()
+        )
+        trigger = Trigger.objects.filter(pk=trigger_id).first() if plan is not None else None
+        if plan is None or trigger is None:
             return FireResult(reason="no such trigger")
-        plan = Plan.objects.select_for_update().get(pk=trigger.plan_id)
-        trigger.refresh_from_db()  # handled_until as of the lock
+        trigger.plan = plan
         result = FireResult()
         _start_queued_locked(plan, result)
         slots = due_slots(trigger, now=now)
         if not slots:
             result.reason = result.reason or "no unhandled slot"
-            return result
-        _mark_handled(trigger, slots[-1][0])
-        if not trigger.enabled or plan.paused:
-            result.reason = "trigger disabled" if not trigger.enabled else "plan paused"
-            return result
-        # The current slot first: under skip or queue, the catch-up is what gives way.
-        for scheduled_for, late in reversed(slots):
-            _fire_slot(plan, trigger, scheduled_for, late, result)
-        return result
+        else:
+            _mark_handled(trigger, slots[-1][0])
+            if not trigger.enabled or plan.paused:
+                result.reason = "trigger disabled" if not trigger.enabled else "plan paused"
+            else:
+                # The current slot first: under skip or queue, the catch-up is what gives way.
+                for scheduled_for, late in reversed(slots):
+                    _fire_slot(plan, trigger, scheduled_for, late, result, here=here)
+    if result.here is not None:
+        from tasks_engine import dispatch
+
+        dispatch.start_here(result.here)
+    return result
 
 
 def _mark_handled(trigger: Trigger, slot: datetime) -> None:
     # Conditional, so handled_until never moves back (another firing may be further on).
-    Trigger.objects.filter(pk=trigger.pk, handled_until__lt=slot).update(handled_until=slot)
-    Trigger.objects.filter(pk=trigger.pk, handled_until__isnull=True).update(handled_until=slot)
+    Trigger.objects.filter(
+        Q(handled_until__lt=slot) | Q(handled_until__isnull=True), pk=trigger.pk
+    ).update(handled_until=slot)
 
 
 def _has_active_run(plan: Plan) -> bool:
@@ -124,7 +147,13 @@ def _has_active_run(plan: Plan) -> bool:
 
 
 def _fire_slot(
-    plan: Plan, trigger: Trigger, scheduled_for: datetime, late: bool, result: FireResult
+    plan: Plan,
+    trigger: Trigger,
+    scheduled_for: datetime,
+    late: bool,
+    result: FireResult,
+    *,
+    here: bool = False,
 ) -> None:
     policy = plan.overlap_policy
     if policy != OverlapPolicy.ALLOW and _has_active_run(plan):
@@ -137,9 +166,13 @@ def _fire_slot(
         elif _record_slot(trigger, scheduled_for, SlotOutcome.SKIPPED):
             result.skipped.append(scheduled_for)
         return
-    run = _start_run(trigger, scheduled_for, late)
+    # Only the first run started here may run in this process (the current slot's run).
+    here = here and not result.started and result.here is None
+    run = _start_run(trigger, scheduled_for, late, enqueue=not here)
     if run is not None:
         result.started.append(run.pk)
+        if here:
+            result.here = run
 
 
 def _record_slot(trigger: Trigger, scheduled_for: datetime, outcome: str) -> bool:
@@ -156,17 +189,21 @@ def _record_slot(trigger: Trigger, scheduled_for: datetime, outcome: str) -> boo
     return True
 
 
-def _start_run(trigger: Trigger, scheduled_for: datetime, late: bool) -> PlanRun | None:
+def _start_run(
+    trigger: Trigger, scheduled_for: datetime, late: bool, *, enqueue: bool = True
+) -> PlanRun | None:
+    # run_plan is atomic itself: a failed insert rolls back its own savepoint only, so catching
+    # the IntegrityError here leaves the firing's transaction usable.
     try:
-        with transaction.atomic():
-            return run_plan(
-                plan=trigger.plan,
-                source=RunSource.SCHEDULE,
-                trigger=trigger,
-                scheduled_for=scheduled_for,
-                late=late,
-                parameter_overrides=dict(trigger.parameter_overrides),
-            )
+        return run_plan(
+            plan=trigger.plan,
+            source=RunSource.SCHEDULE,
+            trigger=trigger,
+            scheduled_for=scheduled_for,
+            late=late,
+            parameter_overrides=dict(trigger.parameter_overrides),
+            enqueue=enqueue,
+        )
     except IntegrityError:
         # Another beat or a redelivered message got this slot first.
         return None
@@ -183,13 +220,12 @@ def start_queued(plan_id: int) -> FireResult:
 
 
 def _start_queued_locked(plan: Plan, result: FireResult) -> None:
-    slot = (
-        TriggerSlot.objects.filter(plan=plan, outcome=SlotOutcome.QUEUED, run__isnull=True)
-        .select_related("trigger", "trigger__plan")
-        .order_by("scheduled_for")
-        .first()
-    )
-    if slot is None or _has_active_run(plan):
+    waiting = TriggerSlot.objects.filter(plan=plan, outcome=SlotOutcome.QUEUED, run__isnull=True)
+    # Every firing passes here and a slot rarely waits: a cheap check before the full read.
+    if not waiting.exists() or _has_active_run(plan):
+        return
+    slot = waiting.select_related("trigger", "trigger__plan").order_by("scheduled_for").first()
+    if slot is None:
         return
     trigger = slot.trigger
     if plan.paused or not trigger.enabled:
