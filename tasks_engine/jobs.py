@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from runs import state
@@ -46,9 +46,14 @@ def stale_before() -> Any:
 
 
 def log_line(job_id: int, message: str, level: str = "INFO") -> None:
-    JobLogLine.objects.create(
-        job_id=job_id, at=timezone.now(), level=level, message=message[:10_000]
-    )
+    """Append a line to the job's log; a job deleted meanwhile (its plan was) takes nothing."""
+    try:
+        with transaction.atomic():
+            JobLogLine.objects.create(
+                job_id=job_id, at=timezone.now(), level=level, message=message[:10_000]
+            )
+    except IntegrityError:
+        logger.info("Job %s no longer exists; log line dropped: %s", job_id, message[:200])
 
 
 def execute(job_id: int, *, job: Job | None = None) -> Next:

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from plans.services import plan_create
-from runs.models import Job, JobStatus, RunStatus
+from runs.models import Job, JobLogLine, JobStatus, RunStatus
 from runs.services import run_plan
 from tasks_engine import dispatch
 from tasks_engine.reaper import reap
@@ -91,3 +91,16 @@ def test_a_healthy_running_job_is_left_alone(user: Any) -> None:
 
     assert counts == {"overdue": 0, "workerLost": 0, "resumed": 0, "finished": 0}
     assert run.jobs.get().status == JobStatus.RUNNING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_log_line_for_a_deleted_job_is_dropped_quietly(user: Any) -> None:
+    from tasks_engine.jobs import log_line
+
+    job = Job.objects.create(task_name="gone", task_type="http")
+    job_id = job.pk
+    job.delete()
+
+    log_line(job_id, "the worker finished after the plan was deleted")  # must not raise
+
+    assert not JobLogLine.objects.filter(job_id=job_id).exists()
