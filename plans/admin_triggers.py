@@ -88,6 +88,29 @@ class TriggerForm(forms.ModelForm):
         return data
 
 
+def save_trigger_form(form: TriggerForm, *, plan: Any) -> Trigger | None:
+    """Create or update the trigger of a valid TriggerForm through the services.
+
+    An existing trigger gets only the fields that changed (a fired `once` trigger can still be
+    renamed); returns None when nothing changed.
+    """
+    data = form.cleaned_data
+    values = {name: data.get(name) for name in _SERVICE_FIELDS}
+    values["cron"] = values["cron"] or ""
+    values["unit"] = values["unit"] or ""
+    values["timezone_name"] = data.get("timezone") or "UTC"
+    if form.instance.pk:
+        if not form.has_changed():
+            return None
+        changed = {
+            key: value
+            for key, value in values.items()
+            if ("timezone" if key == "timezone_name" else key) in form.changed_data
+        }
+        return trigger_update(trigger=form.instance, **changed)
+    return trigger_create(plan=plan, **values)
+
+
 class TriggerFormSet(forms.BaseInlineFormSet):
     """Saves through the trigger services; never through the ORM.
 
@@ -109,29 +132,18 @@ class TriggerFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             if not form.has_changed() and not form.instance.pk:
                 continue
-            data = form.cleaned_data
             if form.instance.pk and self.can_delete and self._should_delete_form(form):
                 trigger_delete(trigger=form.instance)
                 self.deleted_objects.append(form.instance)
                 continue
-            values = {name: data.get(name) for name in _SERVICE_FIELDS}
-            values["cron"] = values["cron"] or ""
-            values["unit"] = values["unit"] or ""
-            values["timezone_name"] = data.get("timezone") or "UTC"
-            if form.instance.pk:
-                if not form.has_changed():
-                    continue
-                # Only what changed: a fired `once` trigger can still be renamed.
-                changed = {
-                    key: value
-                    for key, value in values.items()
-                    if ("timezone" if key == "timezone_name" else key) in form.changed_data
-                }
-                trigger = trigger_update(trigger=form.instance, **changed)
-                self.changed_objects.append((trigger, form.changed_data))
-            else:
-                trigger = trigger_create(plan=self.instance, **values)
+            is_new = not form.instance.pk
+            trigger = save_trigger_form(form, plan=self.instance)
+            if trigger is None:
+                continue
+            if is_new:
                 self.new_objects.append(trigger)
+            else:
+                self.changed_objects.append((trigger, form.changed_data))
             saved.append(trigger)
         return saved
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/run/", views.plan_run_now, name="run"),
     path("triggers/<int:trigger_id>/toggle/", trigger_views.trigger_toggle, name="trigger_toggle"),
+    path("<int:plan_id>/triggers/new/", trigger_views.trigger_add, name="trigger_add"),
+    path("triggers/<int:trigger_id>/edit/", trigger_views.trigger_edit, name="trigger_edit"),
+    path("triggers/<int:trigger_id>/delete/", trigger_views.trigger_remove, name="trigger_delete"),
 ]
