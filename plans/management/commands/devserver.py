@@ -59,7 +59,8 @@ class Command(BaseCommand):
         finally:
             for process in processes.values():
                 if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGTERM)
+                    # Only the main process: celery then stops its own pool processes cleanly.
+                    process.terminate()
             deadline = time.monotonic() + 15
             for process in processes.values():
                 try:
