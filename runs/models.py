@@ -84,6 +84,12 @@ class PlanRun(models.Model):
                 condition=Q(trigger__isnull=False, scheduled_for__isnull=False),
                 name="planrun_one_run_per_slot",
             ),
+            # A client retrying `POST /v4/plans/{id}/run` with its key gets the first run back.
+            models.UniqueConstraint(
+                fields=["plan", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="planrun_one_run_per_idempotency_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from plans.models import Plan, Trigger
 from plans.snapshot import build_snapshot
@@ -99,6 +99,43 @@ def run_plan(
     if enqueue:
         _enqueue_on_commit(run)
     return run
+
+
+def run_plan_once(
+    *,
+    plan: Plan,
+    idempotency_key: str,
+    parameter_overrides: dict[str, Any] | None = None,
+    **fields: Any,
+) -> tuple[PlanRun, bool]:
+    """`run_plan` at most once per `(plan, idempotency_key)`: -> (run, created).
+
+    A repeated key returns the run it started (`created` False), so a client that retries
+    after a timeout never starts a second run. Raises RunStateError when the key was used with
+    other parameter overrides (a different request under the same key is a client bug).
+    The unique constraint decides a race between two requests with one key.
+    """
+    overrides = parameter_overrides or {}
+    existing = PlanRun.objects.filter(plan=plan, idempotency_key=idempotency_key).first()
+    if existing is None:
+        try:
+            run = run_plan(
+                plan=plan,
+                idempotency_key=idempotency_key,
+                parameter_overrides=overrides,
+                **fields,
+            )
+            return run, True
+        except IntegrityError:
+            existing = PlanRun.objects.filter(plan=plan, idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
+    if existing.parameter_overrides != overrides:
+        raise RunStateError(
+            f"Idempotency-Key {idempotency_key!r} was already used for run #{existing.pk} "
+            "with other parameterOverrides; use a new key for a different request."
+        )
+    return existing, False
 
 
 @transaction.atomic

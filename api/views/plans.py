@@ -20,8 +20,9 @@ from plans.services import plan_create, plan_delete, plan_update
 from plans.triggers.services import plan_schedule_update
 from plans.validation import clean_tasks
 from runs.models import RunSource
-from runs.services import run_plan
+from runs.services import run_plan, run_plan_once
 
+IDEMPOTENCY_KEY_MAX = 200  # PlanRun.idempotency_key's max_length
 # Read-only fields of a plan's output that a client may send back unchanged.
 _PLAN_OUTPUT_ONLY = ("id", "ownerId", "createdAt", "updatedAt", "latestPlanSnapshotRun")
 
@@ -142,7 +143,9 @@ class PlanDeleteApi(APIView):
 class PlanRunApi(APIView):
     """POST /v4/plans/{id}/run (empty body allowed) -> 201 with the new run's id.
 
-    The run has `source="api"`; an `Idempotency-Key` header is stored on it.
+    The run has `source="api"`. With an `Idempotency-Key` header (at most 200 characters) a
+    repeated request returns the run the key started, with `Idempotent-Replayed: true`; the
+    same key with other `parameterOverrides` is a 409.
     """
 
     class InputSerializer(StrictInputSerializer):
@@ -154,11 +157,23 @@ class PlanRunApi(APIView):
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
         serializer = self.InputSerializer(data=request.data if request.data is not None else {})
         serializer.is_valid(raise_exception=True)
-        run = run_plan(
-            plan=plan,
-            source=RunSource.API,
-            requested_by=request.user,
-            parameter_overrides=serializer.validated_data.get("parameterOverrides") or {},
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
-        )
-        return Response(self.OutputSerializer(run).data, status=status.HTTP_201_CREATED)
+        fields: dict[str, Any] = {
+            "plan": plan,
+            "source": RunSource.API,
+            "requested_by": request.user,
+            "parameter_overrides": serializer.validated_data.get("parameterOverrides") or {},
+        }
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            raise serializers.ValidationError(
+                {"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX} characters."]}
+            )
+        created = True
+        if key:
+            run, created = run_plan_once(idempotency_key=key, **fields)
+        else:
+            run = run_plan(**fields)
+        response = Response(self.OutputSerializer(run).data, status=status.HTTP_201_CREATED)
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response
