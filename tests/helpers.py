@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -42,3 +43,23 @@ def wait_for_run(
         return run if run.status in wanted else None
 
     return wait_until(check, timeout=timeout, what=f"run {run_id} to reach {sorted(wanted)}")
+
+
+def child_pids(pid: int, *, recursive: bool = False) -> set[int]:
+    """The processes `pid` started (read from /proc), and with `recursive` theirs too."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # it ended while we looked
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            if recursive:
+                todo.append(child)
+    return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,22 +13,9 @@ from django.utils import timezone
 from plans.services import plan_create
 from runs.models import JobStatus, PlanRun, RunStatus
 from runs.services import run_plan
-from tests.helpers import wait_for_run, wait_until
+from tests.helpers import child_pids, wait_for_run, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def test_a_job_whose_worker_dies_is_failed_and_the_chain_goes_on(
@@ -55,7 +41,7 @@ def test_a_job_whose_worker_dies_is_failed_and_the_chain_goes_on(
     slow = run.jobs.get(position=1)
     wait_until(lambda: http_peer.requests_to("/slow"), what="the slow request to arrive")
 
-    for child in children_of(worker.process.pid):
+    for child in child_pids(worker.process.pid):
         os.kill(child, signal.SIGKILL)
 
     run = wait_for_run(run.pk, timeout=60)
@@ -101,7 +87,7 @@ def test_a_scheduled_runs_inline_first_job_whose_worker_dies_is_recovered_by_the
     run = PlanRun.objects.get(trigger=trigger)
     assert run.jobs.get(position=1).status == JobStatus.RUNNING
 
-    for child in children_of(worker.process.pid):
+    for child in child_pids(worker.process.pid):
         os.kill(child, signal.SIGKILL)
     # Three missed heartbeats make the job stale; beat calls the reaper every 30 s in service.
     wait_until(lambda: reap()["workerLost"], timeout=20, interval=0.5, what="the reaper")

@@ -47,8 +47,15 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGHUP, stop)  # the terminal closed
+        parent = os.getppid()
         try:
             while not stopping:
+                if os.getppid() != parent:
+                    # Whatever started us (make, a shell) was killed without passing the signal
+                    # on; the children live in their own sessions and would run on unseen.
+                    self.stderr.write("The parent process is gone; stopping.")
+                    stopping = True
                 for name, process in processes.items():
                     if process.poll() is not None:
                         self.stderr.write(
