@@ -30,6 +30,7 @@ test: lint
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/run_latency.py
 	$(BIN)/python bench/flow_engine.py
 	$(BIN)/python bench/schedule_lag.py
 
