@@ -54,6 +54,7 @@ class PlanPackage:
             for name, data in members.items():
                 info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
                 info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16  # rw-r--r-- once unzipped
                 archive.writestr(info, dump_json(data))
         return buffer.getvalue()
 

@@ -31,6 +31,8 @@ def test_the_zip_holds_plan_json_and_each_flow_once(user: Any) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == ["plan.json", "flows/sales.json", "flows/stock.json"]
         assert archive.testzip() is None
+        # Readable once unzipped: a mode of 0 would make unzip create unreadable files.
+        assert {info.external_attr >> 16 for info in archive.infolist()} == {0o644}
     plan_json = members(data)["plan.json"]
     assert plan_json["flows"] == {"sales": {"name": "Sales"}, "stock": {"name": "Stock"}}
     assert [t["config"].get("flow") for t in plan_json["tasks"]] == [
