@@ -6,7 +6,6 @@ export off (`plans.packages.gate`).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpResponse
@@ -22,7 +21,7 @@ from plans.packages import gate
 from plans.packages.export import package_filename, plan_package
 from plans.packages.format import ZIP_CONTENT_TYPE, PackageError
 from plans.packages.importing import plan_import
-from plans.packages.reading import max_package_bytes
+from plans.packages.reading import max_package_bytes, parse_json
 
 _DISABLED = "Import and export of plans are turned off in this workspace."
 _UPLOAD_FIELDS = {"file", "secrets"}
@@ -88,9 +87,9 @@ class PlanPackageImportApi(APIView):
         if raw in (None, ""):
             return None
         try:
-            value = json.loads(raw) if isinstance(raw, str) else None
-        except ValueError:
-            value = None
+            value = parse_json(raw.encode(), "secrets") if isinstance(raw, str) else None
+        except PackageError as error:
+            raise _invalid(error.errors) from None
         if not isinstance(value, dict):
             raise _invalid({"secrets": ["Give a JSON object of secret paths to values."]})
         return value

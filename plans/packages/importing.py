@@ -136,8 +136,8 @@ def _check_supplied_secrets(
             rest in task_type.secret_fields or rest.startswith("headers.")
         ):
             add_error(errors, f"secrets.{path}", "Not a secret field of this task.")
-        elif not isinstance(value, str) or not value:
-            add_error(errors, f"secrets.{path}", "Must be non-empty text.")
+        elif not isinstance(value, str) or not value or "\x00" in value:
+            add_error(errors, f"secrets.{path}", "Must be non-empty text, without NUL characters.")
         else:
             clean[path] = value
     return clean

@@ -206,6 +206,11 @@ def test_an_oversized_body_is_a_400(user: Any, api_client: Any, settings: Any) -
             "secrets",
             "Give a JSON object of secret paths to values.",
         ),
+        (
+            {"secrets": '{"a": "\\u0000"}', "file": b"x"},
+            "secrets",
+            "Null characters are not allowed.",
+        ),
     ],
 )
 def test_a_bad_multipart_form_is_a_400(

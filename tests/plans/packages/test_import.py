@@ -163,6 +163,19 @@ def test_a_secret_the_package_does_not_ask_for_is_refused(user: Any) -> None:
     assert counts() == before
 
 
+@pytest.mark.parametrize("value", ["", "a\x00b", 7])
+def test_a_supplied_secret_must_be_text_without_nul(user: Any, value: Any) -> None:
+    world = make_world(user)
+    data = plan_package(world.plan, user=user).to_zip()
+    before = counts()
+
+    with pytest.raises(PackageError) as raised:
+        plan_import(owner=user, data=data, secrets={"tasks[0].config.secretKey": value})
+
+    assert list(raised.value.errors) == ["secrets.tasks[0].config.secretKey"]
+    assert counts() == before
+
+
 def test_a_plain_plan_json_without_flows_imports(user: Any) -> None:
     plan_json = {
         "formatVersion": 1,
