@@ -18,18 +18,17 @@ from rest_framework.views import APIView
 from api import selectors
 from api.serializers import PlanOutputSerializer
 from plans.packages import gate
-from plans.packages.export import package_filename, plan_package
-from plans.packages.format import ZIP_CONTENT_TYPE, PackageError
+from plans.packages.export import package_download
+from plans.packages.format import PackageError
 from plans.packages.importing import plan_import
 from plans.packages.reading import max_package_bytes, parse_json
 
-_DISABLED = "Import and export of plans are turned off in this workspace."
 _UPLOAD_FIELDS = {"file", "secrets"}
 
 
 def _check_gate() -> None:
     if not gate.import_export_allowed():
-        raise exceptions.PermissionDenied(_DISABLED)
+        raise exceptions.PermissionDenied(gate.DISABLED_MESSAGE)
 
 
 def _invalid(errors: dict[str, list[str]]) -> exceptions.ValidationError:
@@ -42,11 +41,7 @@ class PlanPackageExportApi(APIView):
     def get(self, request: Request, plan_id: int) -> HttpResponse:
         _check_gate()
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
-        response = HttpResponse(
-            plan_package(plan, user=request.user).to_zip(), content_type=ZIP_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = f'attachment; filename="{package_filename(plan)}"'
-        return response
+        return package_download(plan, user=request.user)
 
 
 class PlanPackageImportApi(APIView):

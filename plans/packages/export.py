@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,7 +27,7 @@ from flows.parameters import FLOW_TASK_TYPE
 from flows.selectors import flows_visible_to
 from flows.specs import recipe_dicts
 from plans.models import Plan, PlanTask
-from plans.packages.format import FORMAT_VERSION, PLAN_MEMBER, flow_member
+from plans.packages.format import FORMAT_VERSION, PLAN_MEMBER, ZIP_CONTENT_TYPE, flow_member
 from plans.refs import derive_ref
 from plans.snapshot import resolved_upstream
 from tasks_engine.executors import REGISTRY
@@ -67,6 +68,13 @@ def dump_json(data: Mapping[str, Any]) -> bytes:
 def package_filename(plan: Plan) -> str:
     """The download's file name, e.g. `nightly-export.plan.zip`."""
     return f"{slugify(plan.name) or 'plan'}.plan.zip"
+
+
+def package_download(plan: Plan, *, user: User) -> HttpResponse:
+    """The plan's package as a ZIP download (the page's Export button and the API)."""
+    response = HttpResponse(plan_package(plan, user=user).to_zip(), content_type=ZIP_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{package_filename(plan)}"'
+    return response
 
 
 def _connection_names(ids: set[int]) -> dict[int, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+DISABLED_MESSAGE = "Import and export of plans are turned off in this workspace."
+
 
 def import_export_allowed() -> bool:
     """Whether users of this workspace may import and export plans."""

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import selectors
 from plans.packages import gate
-from plans.packages.export import package_filename, plan_package
-from plans.packages.format import ZIP_CONTENT_TYPE, PackageError
+from plans.packages.export import package_download
+from plans.packages.format import PackageError
 from plans.packages.importing import plan_import
 from plans.packages.reading import max_package_bytes
 
@@ -37,7 +37,7 @@ class PackageUploadForm(forms.Form):
 
 def _check_gate() -> None:
     if not gate.import_export_allowed():
-        raise PermissionDenied("Import and export of plans are turned off in this workspace.")
+        raise PermissionDenied(gate.DISABLED_MESSAGE)
 
 
 @login_required
@@ -46,11 +46,7 @@ def plan_export_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Download the plan's package (Plan View's Export button)."""
     _check_gate()
     plan = selectors.plan_get_for_user(request.user, plan_id)
-    response = HttpResponse(
-        plan_package(plan, user=request.user).to_zip(), content_type=ZIP_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = f'attachment; filename="{package_filename(plan)}"'
-    return response
+    return package_download(plan, user=request.user)
 
 
 @login_required
