@@ -26,6 +26,7 @@ from tasks_engine.connections import (
     connection_create,
     connection_delete,
     connection_update,
+    connections_visible_to,
     secret_status,
 )
 from tasks_engine.models import Connection
@@ -35,8 +36,7 @@ _OUTPUT_ONLY = ("id", "createdAt", "updatedAt")
 
 def connection_visible_list(*, user: Any) -> QuerySet[Connection]:
     """The connections `user` may see: their own; staff see every connection."""
-    rows = Connection.objects.all()
-    return rows if user.is_staff else rows.filter(owner=user)
+    return connections_visible_to(user)
 
 
 def connection_get(*, user: Any, connection_id: int) -> Connection:

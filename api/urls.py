@@ -9,7 +9,7 @@ from django.urls import URLPattern, path, re_path
 
 from api import connections, triggers
 from api.routing import by_method, not_found
-from api.views import jobs, plans, runs
+from api.views import jobs, packages, plans, runs
 
 app_name = "api"
 
@@ -27,6 +27,12 @@ urlpatterns: list[URLPattern] = [
         "plan",
     ),
     *_route("plans/<int:plan_id>/run", by_method(POST=plans.PlanRunApi), "plan_run"),
+    *_route(
+        "plans/<int:plan_id>/package",
+        by_method(GET=packages.PlanPackageExportApi),
+        "plan_package",
+    ),
+    *_route("plans/package", by_method(POST=packages.PlanPackageImportApi), "plan_import"),
     *_route("planSnapshotRuns", by_method(GET=runs.RunListApi), "runs"),
     *_route("planSnapshotRuns/<int:run_id>", by_method(GET=runs.RunDetailApi), "run"),
     *_route(

@@ -80,12 +80,27 @@ def _output_dict(output: Output, *, resolve_secrets: bool) -> dict[str, Any]:
     }
 
 
+def recipe_dicts(flow: Flow) -> list[dict[str, Any]]:
+    """The flow's recipes as the engine reads them (and plan packages write them):
+    `{"name", "source": {kind: name}, "steps": [{"kind", ...options}]}`, steps in order."""
+    return [
+        {
+            "name": recipe.name,
+            "source": {recipe.source_kind: recipe.source_name},
+            "steps": [
+                {"kind": step.kind, **(step.options or {})}
+                for step in sorted(recipe.steps.all(), key=lambda s: (s.position, s.pk))
+            ],
+        }
+        for recipe in flow.recipes.prefetch_related("steps").order_by("id")
+    ]
+
+
 def flow_spec_dict(flow: Flow, *, resolve_secrets: bool = False) -> dict[str, Any]:
     """The flow as the engine's input dict (see the module docstring for secrets).
 
     Raises FlowError when a connection cannot be used for storage.
     """
-    recipes = flow.recipes.prefetch_related("steps").order_by("id")
     return {
         "name": flow.name,
         "parameters": [
@@ -96,17 +111,7 @@ def flow_spec_dict(flow: Flow, *, resolve_secrets: bool = False) -> dict[str, An
             _dataset_dict(d, resolve_secrets=resolve_secrets)
             for d in flow.datasets.select_related("connection").order_by("id")
         ],
-        "recipes": [
-            {
-                "name": recipe.name,
-                "source": {recipe.source_kind: recipe.source_name},
-                "steps": [
-                    {"kind": step.kind, **(step.options or {})}
-                    for step in sorted(recipe.steps.all(), key=lambda s: (s.position, s.pk))
-                ],
-            }
-            for recipe in recipes
-        ],
+        "recipes": recipe_dicts(flow),
         "outputs": [
             _output_dict(o, resolve_secrets=resolve_secrets)
             for o in flow.outputs.select_related("recipe", "connection").order_by("id")

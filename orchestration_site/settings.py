@@ -159,6 +159,8 @@ if not PLANS_SECRET_KEYS:
 SLACK_API_URL = env_url("SLACK_API_URL", "https://slack.com/api/") + "/"
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5, minimum=1)
 MAX_RUN_HOURS = env_int("MAX_RUN_HOURS", 48, minimum=1)
+# Largest plan package accepted for import: the upload, and the sum of its unpacked files.
+PLAN_PACKAGE_MAX_BYTES = env_int("PLAN_PACKAGE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "")

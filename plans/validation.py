@@ -88,6 +88,8 @@ def clean_tasks(
         elif len(name) > 200:
             _add(errors, f"{prefix}.name", "At most 200 characters.")
         type_ = raw.get("type", TaskType.HTTP)
+        if not isinstance(type_, str):
+            type_ = repr(type_)  # a list or an object is no type name (and cannot be hashed)
         if type_ not in REGISTRY:
             _add(errors, f"{prefix}.type", f"Choose one of {', '.join(sorted(REGISTRY))}.")
         ref = raw.get("ref")

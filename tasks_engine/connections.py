@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
+from django.db.models import QuerySet
 
 from tasks_engine.errors import JobError
 from tasks_engine.models import Connection, ConnectionKind, Secret
@@ -277,6 +278,14 @@ def connection_delete(*, connection: Connection) -> None:
     secret_ids = list(connection.secrets.values())
     connection.delete()
     Secret.objects.filter(pk__in=secret_ids).delete()
+
+
+def connections_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Connection]:
+    """The connections `user` may see and use: their own; staff every one; anonymous none."""
+    if not user.is_authenticated:
+        return Connection.objects.none()
+    rows = Connection.objects.all()
+    return rows if user.is_staff else rows.filter(owner=user)
 
 
 def secret_status(connection: Connection) -> dict[str, dict[str, bool]]:

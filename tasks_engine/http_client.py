@@ -89,11 +89,15 @@ def signature_headers(secret: str, body: bytes, *, timestamp: int | None = None)
     return {"X-Plans-Timestamp": ts, "X-Plans-Signature": f"sha256={digest}"}
 
 
+def is_credential_header(name: str) -> bool:
+    """Whether a header's name says it carries a credential (Authorization, X-Api-Key, ...)."""
+    return any(word in name.lower() for word in _SENSITIVE)
+
+
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:
     """Headers safe to store and show: values of credential-like headers replaced by ••••."""
     return {
-        name: (MASK if any(word in name.lower() for word in _SENSITIVE) else value)
-        for name, value in headers.items()
+        name: (MASK if is_credential_header(name) else value) for name, value in headers.items()
     }
 
 

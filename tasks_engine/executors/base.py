@@ -50,6 +50,8 @@ class TaskType:
     type: ClassVar[str]
     label: ClassVar[str]
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    # Config fields holding a `tasks_engine.Connection` id (exported by the connection's name).
+    connection_fields: ClassVar[tuple[str, ...]] = ()
     # Config fields whose text may hold {{...}} references, as (field, kind) pairs.
     reference_fields: ClassVar[tuple[str, ...]] = ()
 

@@ -31,6 +31,7 @@ class DeleteTask(TaskType):
 
     type = "delete"
     label = "Delete files"
+    connection_fields = ("connection",)
     reference_fields = ("path",)
 
     def clean_config(self, config: Mapping[str, Any]) -> tuple[dict[str, Any], ConfigErrors]:

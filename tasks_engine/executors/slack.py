@@ -79,6 +79,7 @@ class SlackTask(TaskType):
 
     type = "slack"
     label = "Slack message"
+    connection_fields = ("connection",)
     reference_fields = ("message",)
 
     def clean_config(self, config: Mapping[str, Any]) -> tuple[dict[str, Any], ConfigErrors]:

@@ -234,3 +234,14 @@ def test_a_nul_character_is_a_400_naming_where_it_is(
     assert response.status_code == 400
     assert field in response.json()["error"]["details"]
     assert not Plan.objects.exists()
+
+
+@pytest.mark.parametrize("type_", [[], {}, 3])
+def test_a_task_type_that_is_not_text_is_a_400(user: Any, api_client: Any, type_: Any) -> None:
+    body = {"name": "x", "tasks": [{"name": "a", "type": type_}]}
+
+    response = api_client(user).post("/v4/plans", body, format="json")
+
+    assert response.status_code == 400
+    assert "tasks[0].type" in response.json()["error"]["details"]
+    assert not Plan.objects.exists()
