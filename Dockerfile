@@ -8,6 +8,7 @@ COPY plans plans
 COPY runs runs
 COPY tasks_engine tasks_engine
 COPY flows flows
+COPY workspace workspace
 COPY templates templates
 COPY static static
 COPY manage.py ./

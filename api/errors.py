@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from plans.validation import PlanValidationError
 from runs.services import RunStateError
+from workspace.features import FeatureDisabled
 
 
 def error_response(
@@ -53,15 +54,18 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every API error in the one shape; domain errors from services map to 400 and 409."""
+    """Every API error in the one shape; domain errors from services map to 400, 403 and 409."""
     if isinstance(exc, PlanValidationError):
         exc = exceptions.ValidationError(exc.errors)
     if isinstance(exc, RunStateError):
         return error_response("conflict", str(exc), status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         return error_response("not_found", "Not found.", status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, FeatureDisabled):
+        return error_response("feature_disabled", str(exc), status.HTTP_403_FORBIDDEN)
     if isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # Ours carry the reason (a role that falls short); Django's bare one gets DRF's text.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,8 +1,8 @@
-"""Reads for the API, each scoped to what the user may see.
+"""Reads for the API, each scoped to what the user may see (`plans.access`: their own plans,
+plans shared with them, everything for staff; runs and jobs go with their plan).
 
-Until sharing exists a user sees only the plans they own, and the runs and jobs of those plans;
-staff see everything. Anything else is reported as missing (`Http404`), never as forbidden, so
-the API does not reveal which ids exist.
+What the user may not see is reported as missing (`Http404`), never as forbidden, so the API
+does not reveal which ids exist; what they may see but not change is a 403 (`PlanAccessDenied`).
 """
 
 from __future__ import annotations
@@ -13,25 +13,15 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
+from plans.access import Capability, access_plan, plans_visible_to, with_caller_role
 from plans.models import Plan, PlanTask
 from runs.models import Job, JobLogLine, PlanRun
-from runs.selectors import jobs_visible_to
+from runs.selectors import jobs_visible_to, runs_visible_to
 
 JOB_LOG_LIMIT = 2000
 
 
-def _can_see_all(user: Any) -> bool:
-    return bool(getattr(user, "is_staff", False))
-
-
-def plan_visible_list(*, user: Any) -> QuerySet[Plan]:
-    """Plans the user may see, each with its tasks prefetched in listed order and
-    `latest_run_id`, `latest_run_status`, `latest_run_created_at` annotated (None without runs).
-
-    The latest run comes from correlated subqueries on the (plan, -created_at) index, so the
-    query count stays the same whatever the number of plans or runs.
-    """
-    plans = Plan.objects.all() if _can_see_all(user) else Plan.objects.filter(owner=user)
+def _shaped(plans: QuerySet[Plan]) -> QuerySet[Plan]:
     latest = PlanRun.objects.filter(plan=OuterRef("pk")).order_by("-created_at", "-id")
     return plans.annotate(
         latest_run_id=Subquery(latest.values("id")[:1]),
@@ -42,23 +32,28 @@ def plan_visible_list(*, user: Any) -> QuerySet[Plan]:
     )
 
 
-def plan_get(*, user: Any, plan_id: int) -> Plan:
-    """The plan with `plan_id` as `plan_visible_list` shapes it; Http404 if the user may not see it."""
-    plan = plan_visible_list(user=user).filter(pk=plan_id).first()
-    if plan is None:
-        raise Http404
-    return plan
+def plan_visible_list(*, user: Any) -> QuerySet[Plan]:
+    """Plans the user may see, each with its tasks prefetched in listed order, the caller's
+    role (`caller_role`) and `latest_run_id`, `latest_run_status`, `latest_run_created_at`
+    annotated (None without runs).
+
+    The latest run comes from correlated subqueries on the (plan, -created_at) index, so the
+    query count stays the same whatever the number of plans or runs.
+    """
+    return with_caller_role(_shaped(plans_visible_to(user)), user)
+
+
+def plan_get(*, user: Any, plan_id: int, need: Capability = Capability.VIEW) -> Plan:
+    """The plan with `plan_id` as `plan_visible_list` shapes it, if the user may do `need`
+    with it. Http404 if they may not see it, PlanAccessDenied (403) if their role falls short."""
+    return access_plan(user, plan_id, need, queryset=_shaped(Plan.objects.all()))
 
 
 def run_visible_list(*, user: Any, plan_id: int | None = None) -> QuerySet[PlanRun]:
     """Runs the user may see, optionally of one plan (which must be visible, else Http404)."""
-    runs = PlanRun.objects.all() if _can_see_all(user) else PlanRun.objects.filter(plan__owner=user)
+    runs = runs_visible_to(user)
     if plan_id is not None:
-        visible = Plan.objects.filter(pk=plan_id)
-        if not _can_see_all(user):
-            visible = visible.filter(owner=user)
-        if not visible.exists():
-            raise Http404
+        access_plan(user, plan_id)
         runs = runs.filter(plan_id=plan_id)
     return runs
 

@@ -48,12 +48,14 @@ class TaskOutputSerializer(serializers.Serializer):
 
 
 class PlanOutputSerializer(serializers.Serializer):
-    """A plan with its tasks in order and its latest run (expects `api.selectors` annotations)."""
+    """A plan with its tasks in order, the caller's role and its latest run (expects
+    `api.selectors` annotations)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
     description = serializers.CharField()
     ownerId = serializers.IntegerField(source="owner_id")
+    role = serializers.SerializerMethodField()
     paused = serializers.BooleanField()
     pauseReason = serializers.CharField(source="pause_reason")
     overlapPolicy = serializers.CharField(source="overlap_policy")
@@ -61,6 +63,10 @@ class PlanOutputSerializer(serializers.Serializer):
     updatedAt = UtcDateTimeField(source="updated_at")
     tasks = serializers.SerializerMethodField()
     latestPlanSnapshotRun = serializers.SerializerMethodField()
+
+    def get_role(self, plan: Plan) -> str | None:
+        """The caller's role: owner, staff, editor or viewer (`plans.access`)."""
+        return getattr(plan, "caller_role", None)
 
     def get_tasks(self, plan: Plan) -> list[dict[str, Any]]:
         tasks = list(plan.tasks.all())

@@ -13,15 +13,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from api import selectors
 from api.pagination import list_body, paginate
-from plans.models import Plan, Trigger
+from api.permissions import PlansApiView
+from plans.access import Capability, access_plan, access_trigger
+from plans.models import Trigger
 from plans.schedules.wallclock import UnknownZoneError, get_zone
 from plans.triggers.selectors import trigger_next_fire_times
 from plans.triggers.services import trigger_create, trigger_delete, trigger_update
@@ -128,57 +127,47 @@ def _parse_input(data: Any, *, creating: bool) -> dict[str, Any]:
     return out
 
 
-def _trigger_for(request: Request, trigger_id: int) -> Trigger:
-    plans = selectors.plan_visible_list(user=request.user)
-    trigger = Trigger.objects.select_related("plan").filter(pk=trigger_id, plan__in=plans).first()
-    if trigger is None:
-        raise Http404
-    return trigger
-
-
-def _plan_for(request: Request, plan_id: int) -> Plan:
-    return selectors.plan_get(user=request.user, plan_id=plan_id)
-
-
-class TriggerListApi(APIView):
+class TriggerListApi(PlansApiView):
     """GET /v4/plans/{id}/triggers: the plan's triggers, oldest first."""
 
     def get(self, request: Request, plan_id: int) -> Response:
-        plan = _plan_for(request, plan_id)
+        plan = access_plan(request.user, plan_id)
         page = paginate(request, Trigger.objects.filter(plan=plan), newest_first=False)
         return Response(list_body([trigger_json(t) for t in page.items], page))
 
 
-class TriggerCreateApi(APIView):
-    """POST /v4/plans/{id}/triggers -> 201 with the trigger; 400 naming the field, nothing saved."""
+class TriggerCreateApi(PlansApiView):
+    """POST /v4/plans/{id}/triggers -> 201 with the trigger; 400 naming the field, nothing saved.
+    Editors, the owner and staff; a viewer gets 403."""
 
     def post(self, request: Request, plan_id: int) -> Response:
-        plan = _plan_for(request, plan_id)
+        plan = access_plan(request.user, plan_id, Capability.EDIT)
         fields = _parse_input(request.data, creating=True)
         trigger = trigger_create(plan=plan, **fields)
         return Response(trigger_json(trigger), status=status.HTTP_201_CREATED)
 
 
-class TriggerDetailApi(APIView):
+class TriggerDetailApi(PlansApiView):
     """GET /v4/triggers/{id}; 404 if the user may not see its plan."""
 
     def get(self, request: Request, trigger_id: int) -> Response:
-        return Response(trigger_json(_trigger_for(request, trigger_id)))
+        return Response(trigger_json(access_trigger(request.user, trigger_id)))
 
 
-class TriggerUpdateApi(APIView):
-    """PATCH /v4/triggers/{id}: change the given fields -> 200; 400 naming the field."""
+class TriggerUpdateApi(PlansApiView):
+    """PATCH /v4/triggers/{id}: change the given fields -> 200; 400 naming the field; 403 for
+    a viewer."""
 
     def patch(self, request: Request, trigger_id: int) -> Response:
-        trigger = _trigger_for(request, trigger_id)
+        trigger = access_trigger(request.user, trigger_id, Capability.EDIT)
         fields = _parse_input(request.data, creating=False)
         trigger = trigger_update(trigger=trigger, **fields)
         return Response(trigger_json(trigger))
 
 
-class TriggerDeleteApi(APIView):
-    """DELETE /v4/triggers/{id} -> 204; the trigger's past runs stay."""
+class TriggerDeleteApi(PlansApiView):
+    """DELETE /v4/triggers/{id} -> 204; the trigger's past runs stay; 403 for a viewer."""
 
     def delete(self, request: Request, trigger_id: int) -> Response:
-        trigger_delete(trigger=_trigger_for(request, trigger_id))
+        trigger_delete(trigger=access_trigger(request.user, trigger_id, Capability.EDIT))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import URLPattern, path, re_path
 
-from api import connections, triggers
+from api import connections, sharing, triggers, workspace
 from api.routing import by_method, not_found
 from api.views import jobs, packages, plans, runs
 
@@ -33,6 +33,16 @@ urlpatterns: list[URLPattern] = [
         "plan_package",
     ),
     *_route("plans/package", by_method(POST=packages.PlanPackageImportApi), "plan_import"),
+    *_route(
+        "plans/<int:plan_id>/permissions",
+        by_method(GET=sharing.PermissionListApi, POST=sharing.PermissionCreateApi),
+        "plan_permissions",
+    ),
+    *_route(
+        "plans/<int:plan_id>/permissions/<int:subject_id>",
+        by_method(DELETE=sharing.PermissionDeleteApi),
+        "plan_permission",
+    ),
     *_route("planSnapshotRuns", by_method(GET=runs.RunListApi), "runs"),
     *_route("planSnapshotRuns/<int:run_id>", by_method(GET=runs.RunDetailApi), "run"),
     *_route(
@@ -68,6 +78,13 @@ urlpatterns: list[URLPattern] = [
             DELETE=triggers.TriggerDeleteApi,
         ),
         "trigger",
+    ),
+    *_route(
+        "workspaceSettings",
+        by_method(
+            GET=workspace.WorkspaceSettingsDetailApi, PATCH=workspace.WorkspaceSettingsUpdateApi
+        ),
+        "workspace_settings",
     ),
     re_path(r"^.*$", not_found),
 ]

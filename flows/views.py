@@ -23,7 +23,8 @@ from flows.services import (
     plan_override_set,
 )
 from flows.specs import flow_problem
-from plans.selectors import plan_get_for_user
+from plans.access import Capability, access_plan, plan_access
+from workspace.features import plans_enabled_required
 
 FLOWS_PER_PAGE = 25
 
@@ -82,12 +83,14 @@ def flow_run_view(request: HttpRequest, flow_id: int) -> HttpResponse:
 
 
 @login_required
+@plans_enabled_required
 @require_http_methods(["GET", "POST"])
 def plan_parameters_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Manage parameters: GET draws the section; POST sets (`action=set`, `value`) or clears
-    (`action=clear`) the plan's override of `flow`'s parameter `name`. htmx requests get the
-    section back (with errors); others are redirected to Plan View."""
-    plan = plan_get_for_user(request.user, plan_id)
+    (`action=clear`) the plan's override of `flow`'s parameter `name` (editors, owner, staff).
+    htmx requests get the section back (with errors); others are redirected to Plan View."""
+    need = Capability.EDIT if request.method == "POST" else Capability.VIEW
+    plan = access_plan(request.user, plan_id, need)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         errors = _apply_override(request, plan)
@@ -95,7 +98,12 @@ def plan_parameters_view(request: HttpRequest, plan_id: int) -> HttpResponse:
         return render(
             request,
             "flows/_plan_parameters.html",
-            {"plan": plan, "parameter_rows": plan_parameter_rows(plan), "parameter_errors": errors},
+            {
+                "plan": plan,
+                "access": plan_access(plan, request.user),
+                "parameter_rows": plan_parameter_rows(plan),
+                "parameter_errors": errors,
+            },
             status=400 if errors else 200,
         )
     return redirect("plans:detail", plan.pk)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "runs",
     "tasks_engine",
     "flows",
+    "workspace",
 ]
 
 MIDDLEWARE = [

@@ -18,3 +18,6 @@ urlpatterns = [
     path("", include("runs.urls")),
     path("v4/", include("api.urls")),
 ]
+
+# A 403 page that says why: the role, or the workspace switch, that refused the action.
+handler403 = "workspace.views.permission_denied"

@@ -20,6 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from plans.admin_sharing import PlanShareInline
 from plans.admin_triggers import TriggerInline
 from plans.forms import PlanTaskForm, PlanTaskFormSet
 from plans.models import Plan, PlanTask
@@ -104,7 +105,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ("paused", "owner")
     search_fields = ("name", "description")
     fields = ("name", "description", "owner", "paused", "pause_reason", "overlap_policy")
-    inlines = [PlanTaskInline, TriggerInline]
+    inlines = [PlanTaskInline, TriggerInline, PlanShareInline]
     actions = [run_now]
     change_form_template = "admin/plans/plan/change_form.html"
 
@@ -118,6 +119,11 @@ class PlanAdmin(admin.ModelAdmin):
     @admin.display(description="Tasks", ordering="n_tasks")
     def task_count(self, plan: Plan) -> int:
         return getattr(plan, "n_tasks", 0)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Plan | None = None) -> list[Any]:
+        # Sharing needs the plan's owner, so collaborators are added once the plan exists.
+        inlines = super().get_inline_instances(request, obj)
+        return [i for i in inlines if obj is not None or not isinstance(i, PlanShareInline)]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)

@@ -111,12 +111,9 @@ def save_trigger_form(form: TriggerForm, *, plan: Any) -> Trigger | None:
     return trigger_create(plan=plan, **values)
 
 
-class TriggerFormSet(forms.BaseInlineFormSet):
-    """Saves through the trigger services; never through the ORM.
-
-    A POST without this formset's management form (a client that only edits the plan and its
-    tasks) reads as "no trigger forms": the triggers are left as they are.
-    """
+class OptionalInlineFormSet(forms.BaseInlineFormSet):
+    """An inline formset that a POST may leave out: without its management form (a client that
+    only edits the plan and its tasks) it reads as "no forms", leaving its rows as they are."""
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         prefix = kwargs.get("prefix") or self.get_default_prefix()
@@ -125,6 +122,10 @@ class TriggerFormSet(forms.BaseInlineFormSet):
             data[f"{prefix}-TOTAL_FORMS"] = "0"
             data[f"{prefix}-INITIAL_FORMS"] = "0"
         super().__init__(data, *args, **kwargs)
+
+
+class TriggerFormSet(OptionalInlineFormSet):
+    """Saves through the trigger services; never through the ORM."""
 
     def save(self, commit: bool = True) -> list[Trigger]:
         self.new_objects, self.changed_objects, self.deleted_objects = [], [], []

@@ -122,3 +122,40 @@ class Trigger(models.Model):
     def periodic_task_name(self) -> str:
         """The stable django-celery-beat name this trigger syncs to."""
         return f"plans.trigger:{self.pk}"
+
+
+class ShareRole(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+
+
+class PlanShare(models.Model):
+    """`user` collaborates on `plan` with `role` (what each role allows: `plans.access`).
+
+    A share covers the plan, its triggers, runs and jobs, not the flows its tasks use.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_shares"
+    )
+    role = models.CharField(max_length=10, choices=ShareRole.choices, default=ShareRole.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "user"], name="planshare_unique_user")
+        ]
+        # "Plans shared with me" is a lookup by user.
+        indexes = [models.Index(fields=["user", "plan"])]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.user} ({self.role})"

@@ -1,4 +1,5 @@
-"""Reads of plans for the pages: who may see what, and lists that cost the same at any size."""
+"""Reads of plans for the pages: lists that cost the same at any size (who may see what is
+`plans.access`)."""
 
 from __future__ import annotations
 
@@ -6,32 +7,16 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.http import Http404
 
-from plans.models import Plan, PlanTask, RunWhen
+from plans.access import plans_visible_to, with_caller_role
+from plans.models import Plan, PlanShare, PlanTask, RunWhen
 from plans.snapshot import resolved_upstream
 from runs.models import PlanRun
 
 
-def plans_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """The plans `user` may see: their own, or every plan for staff. Nothing for anonymous."""
-    if not user.is_authenticated:
-        return Plan.objects.none()
-    if user.is_staff:
-        return Plan.objects.all()
-    return Plan.objects.filter(owner=user)
-
-
-def plan_get_for_user(user: AbstractBaseUser | AnonymousUser, plan_id: int) -> Plan:
-    """The plan if `user` may see it; raises Http404 otherwise (never 403, so ids do not leak)."""
-    plan = plans_visible_to(user).select_related("owner").filter(pk=plan_id).first()
-    if plan is None:
-        raise Http404("No such plan.")
-    return plan
-
-
 def plan_list_with_latest_run(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """Visible plans annotated with `task_count` and their latest run's id, status and time.
+    """Visible plans annotated with `task_count`, the caller's role (`caller_role`) and their
+    latest run's id, status and time.
 
     The annotations are correlated subqueries, so a page of plans is one query however many
     plans or runs exist (the (plan, -created_at) index serves the subqueries).
@@ -45,7 +30,7 @@ def plan_list_with_latest_run(user: AbstractBaseUser | AnonymousUser) -> QuerySe
         .values("n")
     )
     return (
-        plans_visible_to(user)
+        with_caller_role(plans_visible_to(user), user)
         .select_related("owner")
         .annotate(
             latest_run_id=Subquery(latest.values("pk")[:1]),
@@ -56,6 +41,11 @@ def plan_list_with_latest_run(user: AbstractBaseUser | AnonymousUser) -> QuerySe
         )
         .order_by("name", "id")
     )
+
+
+def plan_collaborators(plan: Plan) -> QuerySet[PlanShare]:
+    """The plan's shares with their users, oldest first (the owner is not among them)."""
+    return PlanShare.objects.filter(plan=plan).select_related("user").order_by("id")
 
 
 def plan_runs(plan: Plan) -> QuerySet[PlanRun]:

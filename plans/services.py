@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
-from plans.models import Plan, PlanTask
+from plans.models import Plan, PlanShare, PlanTask, ShareRole
 from plans.validation import FieldErrors, PlanValidationError, TaskInput, clean_tasks
 from tasks_engine.models import Secret
 from tasks_engine.secrets import encrypt_secret
@@ -137,3 +140,100 @@ def plan_delete(*, plan: Plan) -> None:
         except IntegrityError:
             if attempt == attempts:
                 raise
+
+
+@dataclass(frozen=True)
+class ShareInvitation:
+    """One person to share a plan with: `who` is an email address or a username, as `by` says
+    (`any`: either). Errors about this entry are reported under `field`."""
+
+    who: str
+    role: str
+    by: Literal["email", "username", "any"] = "any"
+    field: str = "users"
+
+
+def _find_user(invitation: ShareInvitation) -> tuple[AbstractBaseUser | None, str]:
+    """The active user `invitation` names, or None and why not."""
+    who = invitation.who.strip()
+    user_model = get_user_model()
+    by_email = Q(email__iexact=who)
+    by_username = Q(**{user_model.USERNAME_FIELD: who})
+    match = {"email": by_email, "username": by_username, "any": by_username | by_email}
+    users = list(user_model.objects.filter(match[invitation.by], is_active=True)[:2])
+    if not users:
+        kind = {"email": "with the email", "username": "named", "any": "with the email or name"}
+        return None, f"No user {kind[invitation.by]} '{who}'."
+    if len(users) > 1:
+        exact = [u for u in users if u.get_username() == who]
+        if len(exact) == 1:
+            return exact[0], ""
+        return None, f"Several users have the email '{who}'; give the username instead."
+    return users[0], ""
+
+
+def share_grants(
+    *, plan: Plan, invitations: list[ShareInvitation]
+) -> tuple[list[tuple[AbstractBaseUser, str]], FieldErrors]:
+    """The (user, role) pairs `invitations` name, and errors keyed by each entry's `field` for
+    those that are not an active user, are the plan's owner or have an unknown role. Reads
+    only: `plan_share` saves."""
+    errors: FieldErrors = {}
+    if not invitations:
+        errors["users"] = ["Name at least one user by email or username."]
+    grants: dict[int, tuple[AbstractBaseUser, str]] = {}
+    for invitation in invitations:
+        if invitation.role not in ShareRole.values:
+            errors.setdefault(invitation.field, []).append(
+                f"Unknown role '{invitation.role}'; use viewer or editor."
+            )
+            continue
+        found, problem = _find_user(invitation)
+        if found is None:
+            errors.setdefault(invitation.field, []).append(problem)
+        elif found.pk == plan.owner_id:
+            errors.setdefault(invitation.field, []).append(
+                f"'{invitation.who.strip()}' owns this plan."
+            )
+        else:
+            grants[found.pk] = (found, invitation.role)
+    return list(grants.values()), errors
+
+
+@transaction.atomic
+def plan_share(
+    *, plan: Plan, invitations: list[ShareInvitation], shared_by: AbstractBaseUser | None
+) -> list[PlanShare]:
+    """Share `plan` with each invited user in their role; a user who already has a share gets
+    the new role. Raises PlanValidationError naming every entry that is not an active user
+    (or is the owner, or has an unknown role) and saves nothing then; raises
+    `workspace.features.FeatureDisabled` while sharing is turned off.
+
+    Who may share is the caller's business (`plans.access`, capability manage).
+    """
+    from workspace.features import require_sharing_enabled
+
+    require_sharing_enabled()
+    grants, errors = share_grants(plan=plan, invitations=invitations)
+    if errors:
+        raise PlanValidationError(errors)
+    shares = []
+    for found, role in grants:
+        share, _ = PlanShare.objects.update_or_create(
+            plan=plan,
+            user=found,
+            defaults={"role": role},
+            create_defaults={"role": role, "created_by": shared_by},
+        )
+        shares.append(share)
+    return shares
+
+
+@transaction.atomic
+def plan_unshare(*, plan: Plan, user_id: int) -> bool:
+    """Take the plan's share away from user `user_id`; False if they had none.
+
+    Allowed while sharing is turned off: removing access is always possible.
+    """
+    deleted, _ = PlanShare.objects.filter(plan=plan, user_id=user_id).delete()
+    return deleted > 0

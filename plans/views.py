@@ -1,54 +1,113 @@
-"""Plan pages: the plan list, Plan View and its Run now button."""
+"""Plan pages: the plan list, Plan View, its Run now button and its Share section."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from plans import selectors
+from plans.access import Capability, access_plan, flows_blocking_run, plan_access
+from plans.models import ShareRole
+from plans.services import ShareInvitation, plan_share, plan_unshare
+from plans.validation import PlanValidationError
 from runs.models import RunSource
 from runs.services import run_plan
+from workspace.features import plans_enabled_required
+from workspace.selectors import get_workspace_settings
 
 PLANS_PER_PAGE = 50
 RUNS_PER_PAGE = 20
 
 
 @login_required
+@plans_enabled_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    """Plans the user may see, with each one's latest run."""
+    """Plans the user may see (their own, shared with them, all for staff), with each one's
+    latest run."""
     paginator = Paginator(selectors.plan_list_with_latest_run(request.user), PLANS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "plans/list.html", {"page": page, "plans": page.object_list})
 
 
 @login_required
+@plans_enabled_required
 @require_GET
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """Plan View: the tasks in order with their conditions, recent runs and Run now."""
-    plan = selectors.plan_get_for_user(request.user, plan_id)
+    """Plan View: the tasks in order with their conditions, recent runs, Run now and, for the
+    owner and staff, the Share section."""
+    plan = access_plan(request.user, plan_id)
+    access = plan_access(plan, request.user)
     runs_page = Paginator(selectors.plan_runs(plan), RUNS_PER_PAGE).get_page(
         request.GET.get("runs_page")
     )
+    manage = access is not None and access.can_manage
     return render(
         request,
         "plans/detail.html",
         {
             "plan": plan,
+            "access": access,
             "task_rows": selectors.plan_task_rows(plan),
             "runs_page": runs_page,
             "runs": runs_page.object_list,
+            "blocked_flows": flows_blocking_run(plan, request.user)
+            if access is not None and access.shared
+            else [],
+            "sharing_enabled": get_workspace_settings().sharing_enabled,
+            "collaborators": list(selectors.plan_collaborators(plan)) if manage else [],
+            "share_roles": ShareRole.choices,
         },
     )
 
 
 @login_required
+@plans_enabled_required
 @require_POST
 def plan_run_now(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Start a manual run of the plan and show its run details."""
-    plan = selectors.plan_get_for_user(request.user, plan_id)
+    plan = access_plan(request.user, plan_id, Capability.RUN)
     run = run_plan(plan=plan, source=RunSource.MANUAL, requested_by=request.user)
     return redirect("runs:detail", run_id=run.pk)
+
+
+def _back_to_sharing(plan_id: int) -> HttpResponse:
+    return redirect(reverse("plans:detail", args=[plan_id]) + "#sharing")
+
+
+@login_required
+@plans_enabled_required
+@require_POST
+def plan_share_view(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Share: `users` (emails or usernames, comma-separated) get `role`. Owner and staff only;
+    an unknown name saves nothing and says which."""
+    plan = access_plan(request.user, plan_id, Capability.MANAGE)
+    names = [n.strip() for n in request.POST.get("users", "").replace(";", ",").split(",")]
+    role = request.POST.get("role", ShareRole.VIEWER)
+    invitations = [ShareInvitation(who=name, role=role) for name in names if name]
+    try:
+        shares = plan_share(plan=plan, invitations=invitations, shared_by=request.user)
+    except PlanValidationError as error:
+        for problems in error.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        who = ", ".join(share.user.get_username() for share in shares)
+        messages.success(request, f"Shared with {who} ({role}).")
+    return _back_to_sharing(plan.pk)
+
+
+@login_required
+@plans_enabled_required
+@require_POST
+def plan_unshare_view(request: HttpRequest, plan_id: int, user_id: int) -> HttpResponse:
+    """Remove a collaborator (owner and staff only)."""
+    plan = access_plan(request.user, plan_id, Capability.MANAGE)
+    if plan_unshare(plan=plan, user_id=user_id):
+        messages.success(request, "Collaborator removed.")
+    return _back_to_sharing(plan.pk)

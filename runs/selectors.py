@@ -1,4 +1,4 @@
-"""Reads of runs and jobs for the pages: visibility follows the plan's owner (staff see all)."""
+"""Reads of runs and jobs for the pages: a run or job is visible with its plan (`plans.access`)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from plans.access import visible_plans_q
 from runs.models import Job, JobLogLine, JobStatus, PlanRun
 
 
 def runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PlanRun]:
-    """Runs of the plans `user` may see: their own plans' runs, or all runs for staff."""
-    if not user.is_authenticated:
-        return PlanRun.objects.none()
-    if user.is_staff:
-        return PlanRun.objects.all()
-    return PlanRun.objects.filter(plan__owner=user)
+    """Runs of the plans `user` may see (owned, shared with them, or all for staff)."""
+    return PlanRun.objects.filter(visible_plans_q(user, via="plan__"))
 
 
 def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
@@ -33,7 +30,7 @@ def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
         return Job.objects.all()
     own_flows = Flow.objects.filter(owner=user).values("pk")
     return Job.objects.filter(
-        Q(plan__owner=user)
+        visible_plans_q(user, via="plan__")
         | Q(plan__isnull=True, run__isnull=True, task_type="flow", task_id__in=own_flows)
     )
 

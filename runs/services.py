@@ -12,6 +12,7 @@ from plans.models import Plan, Trigger
 from plans.snapshot import build_snapshot
 from runs import state
 from runs.models import ACTIVE_RUN_STATUSES, Job, JobStatus, PlanRun, RunSource, RunStatus
+from workspace.features import require_plans_enabled
 
 
 class RunStateError(Exception):
@@ -74,8 +75,11 @@ def run_plan(
     Raises `django.db.IntegrityError` when `(trigger, scheduled_for)` already has a run; callers
     that fire slots catch it (inside their own savepoint) to make a slot start at most one run.
     Raises `plans.validation.PlanValidationError` for parameter overrides naming an unknown flow
-    or parameter, or a value of the wrong type.
+    or parameter, or a value of the wrong type, and `workspace.features.FeatureDisabled` while
+    plans are turned off in the workspace settings (whoever asks: the firing checks first).
+    Who may run the plan is the caller's business (`plans.access`).
     """
+    require_plans_enabled()
     _check_parameter_overrides(plan, parameter_overrides)
     snapshot = build_snapshot(plan)
     # Flow parameter layers are frozen so later plan/trigger edits do not change this run.
@@ -163,8 +167,10 @@ def run_retry(
     """A new run against the original run's snapshot; jobs that succeeded are carried over.
 
     Carried-over jobs keep their results (so later tasks can still reference them); the failed
-    tasks and everything after them run again. Raises RunStateError while the run is active.
+    tasks and everything after them run again. Raises RunStateError while the run is active,
+    FeatureDisabled while plans are turned off.
     """
+    require_plans_enabled()
     if run.status in ACTIVE_RUN_STATUSES:
         raise RunStateError(f"Run #{run.pk} is still {run.status}; retry it once it has ended.")
     _check_parameter_overrides(run.plan, parameter_overrides)

@@ -14,12 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from plans.access import Capability, plan_access, plans_visible_to, require
 from plans.models import TaskType
-from plans.selectors import plans_visible_to
 from runs import selectors
 from runs.models import Job, JobStatus, PlanRun, RunStatus
 from runs.services import RunStateError, run_cancel, run_retry
 from tasks_engine.http_client import mask_headers
+from workspace.features import plans_enabled_required, require_plans_enabled
 
 JOBS_PER_PAGE = 50
 
@@ -58,39 +59,46 @@ def _job_row(job: Job) -> JobRow:
     )
 
 
-def _live_context(run: PlanRun) -> dict[str, Any]:
+def _live_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
+    access = plan_access(run.plan, request.user)
     return {
         "run": run,
         "run_duration": duration_text(run.duration),
         "job_rows": [_job_row(job) for job in selectors.run_jobs(run)],
-        "can_retry": run.status == RunStatus.FAILED,
+        "can_cancel": access is not None and access.can_edit,
+        "can_retry": run.status == RunStatus.FAILED and access is not None and access.can_run,
     }
 
 
 @login_required
+@plans_enabled_required
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """Run Details: the run's status and one row per job, refreshed while the run is active."""
     from flows.run_parameters import run_parameter_rows
 
     run = selectors.run_get_for_user(request.user, run_id)
-    context = {**_live_context(run), "parameter_rows": run_parameter_rows(run)}
+    context = {**_live_context(request, run), "parameter_rows": run_parameter_rows(run)}
     return render(request, "runs/detail.html", context)
 
 
 @login_required
+@plans_enabled_required
 @require_GET
 def run_jobs_fragment(request: HttpRequest, run_id: int) -> HttpResponse:
     """The live part of Run Details; it carries the polling trigger only while the run is active."""
     run = selectors.run_get_for_user(request.user, run_id)
-    return render(request, "runs/_jobs.html", _live_context(run))
+    return render(request, "runs/_jobs.html", _live_context(request, run))
 
 
 @login_required
+@plans_enabled_required
 @require_POST
 def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    """Cancel the run; if it has already ended, say so and change nothing."""
+    """Cancel the run (editors, owner, staff); if it has already ended, say so and change
+    nothing."""
     run = selectors.run_get_for_user(request.user, run_id)
+    require(run.plan, request.user, Capability.EDIT)
     try:
         run_cancel(run=run)
     except RunStateError:
@@ -101,12 +109,14 @@ def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
+@plans_enabled_required
 @require_POST
 def run_retry_view(request: HttpRequest, run_id: int) -> HttpResponse:
     """Start a retry-from-failed run and show it."""
     from plans.validation import PlanValidationError
 
     run = selectors.run_get_for_user(request.user, run_id)
+    require(run.plan, request.user, Capability.RUN)
     try:
         new = run_retry(
             run=run, requested_by=request.user, parameter_overrides=_changed_parameters(request)
@@ -136,6 +146,7 @@ def _changed_parameters(request: HttpRequest) -> dict[str, dict[str, str]]:
 
 
 @login_required
+@plans_enabled_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
     """Job History: every visible job, newest first, filtered by status, plan and task type."""
@@ -174,6 +185,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     older executor cannot leak one onto the page.
     """
     job = selectors.job_get_for_user(request.user, job_id)
+    if job.plan_id is not None:
+        # An ad-hoc flow job belongs to flows, which stay on while plans are off.
+        require_plans_enabled()
     result = job.result if isinstance(job.result, dict) else {}
     sent = result.get("request") if isinstance(result.get("request"), dict) else None
     received = result.get("response") if isinstance(result.get("response"), dict) else None

@@ -57,6 +57,34 @@ def other_user(django_user_model: Any) -> Any:
 
 
 @pytest.fixture
+def viewer(django_user_model: Any) -> Any:
+    """A collaborator: the tests share the owner's plan with them as a viewer."""
+    return django_user_model.objects.create_user(
+        "viewer", "viewer@example.com", "viewer-password-1"
+    )
+
+
+@pytest.fixture
+def editor(django_user_model: Any) -> Any:
+    """A collaborator: the tests share the owner's plan with them as an editor."""
+    return django_user_model.objects.create_user(
+        "editor", "editor@example.com", "editor-password-1"
+    )
+
+
+@pytest.fixture
+def share() -> Callable[..., Any]:
+    """`share(plan, user, role="viewer")`: a PlanShare made through `plan_share`."""
+    from plans.services import ShareInvitation, plan_share
+
+    def make(plan: Any, user: Any, role: str = "viewer") -> Any:
+        invitation = ShareInvitation(who=user.get_username(), role=role, by="username")
+        return plan_share(plan=plan, invitations=[invitation], shared_by=plan.owner)[0]
+
+    return make
+
+
+@pytest.fixture
 def staff_user(django_user_model: Any) -> Any:
     return django_user_model.objects.create_superuser(
         "admin", "admin@example.com", "admin-password-1"

@@ -10,11 +10,13 @@ from rest_framework.views import APIView
 from api import selectors
 from api.fields import MAX_ID
 from api.pagination import list_body, paginate
+from api.permissions import PlansApiView
 from api.serializers import JobDetailOutputSerializer, JobListOutputSerializer
 from runs.models import JobStatus
+from workspace.features import require_plans_enabled
 
 
-class JobListApi(APIView):
+class JobListApi(PlansApiView):
     """GET /v4/jobs?planSnapshotRunId=&status=&planId=&taskType=: visible jobs, newest first.
 
     One query per page whatever the number of rows (no per-row lookups).
@@ -46,11 +48,16 @@ class JobListApi(APIView):
 
 
 class JobDetailApi(APIView):
-    """GET /v4/jobs/{id}: the job with its run and plan ids and its log lines (first 2000)."""
+    """GET /v4/jobs/{id}: the job with its run and plan ids and its log lines (first 2000).
+
+    An ad-hoc flow job (no plan) stays readable while plans are turned off: it belongs to flows.
+    """
 
     OutputSerializer = JobDetailOutputSerializer
 
     def get(self, request: Request, job_id: int) -> Response:
         job = selectors.job_get(user=request.user, job_id=job_id)
+        if job.plan_id is not None:
+            require_plans_enabled()
         log = selectors.job_log_lines(job=job)
         return Response(self.OutputSerializer(job, context={"log": log}).data)

@@ -1,7 +1,7 @@
 """Plan packages: `GET /v4/plans/{id}/package` (export) and `POST /v4/plans/package` (import).
 
-The format is in docs/export-format.md. Both answer 403 when the workspace turns import and
-export off (`plans.packages.gate`).
+The format is in docs/export-format.md. Both answer 403 `feature_disabled` when the workspace
+turns plans, or import and export, off.
 """
 
 from __future__ import annotations
@@ -13,38 +13,33 @@ from rest_framework import exceptions, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import selectors
+from api.permissions import PlansApiView
 from api.serializers import PlanOutputSerializer
-from plans.packages import gate
 from plans.packages.export import package_download
 from plans.packages.format import PackageError
 from plans.packages.importing import plan_import
 from plans.packages.reading import max_package_bytes, parse_json
+from workspace.features import require_import_export_enabled
 
 _UPLOAD_FIELDS = {"file", "secrets"}
-
-
-def _check_gate() -> None:
-    if not gate.import_export_allowed():
-        raise exceptions.PermissionDenied(gate.DISABLED_MESSAGE)
 
 
 def _invalid(errors: dict[str, list[str]]) -> exceptions.ValidationError:
     return exceptions.ValidationError(errors)
 
 
-class PlanPackageExportApi(APIView):
+class PlanPackageExportApi(PlansApiView):
     """GET /v4/plans/{id}/package -> 200 application/zip (plan.json + flows/<key>.json)."""
 
     def get(self, request: Request, plan_id: int) -> HttpResponse:
-        _check_gate()
+        require_import_export_enabled()
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
         return package_download(plan, user=request.user)
 
 
-class PlanPackageImportApi(APIView):
+class PlanPackageImportApi(PlansApiView):
     """POST /v4/plans/package -> 201 with the new plan (the shape of GET /v4/plans/{id}).
 
     The package comes as the multipart field `file` (with an optional `secrets` field: a JSON
@@ -90,7 +85,7 @@ class PlanPackageImportApi(APIView):
         return value
 
     def post(self, request: Request) -> Response:
-        _check_gate()
+        require_import_export_enabled()
         data, secrets = self._upload(request)
         try:
             imported = plan_import(owner=request.user, data=data, secrets=secrets)

@@ -9,12 +9,13 @@ from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import selectors
 from api.fields import ParameterOverridesField, RawJSONField, StrictBooleanField, StrictCharField
 from api.pagination import list_body, paginate
+from api.permissions import PlansApiView
 from api.serializers import PlanOutputSerializer, RunStartedOutputSerializer, StrictInputSerializer
+from plans.access import Capability
 from plans.models import OverlapPolicy, PlanTask
 from plans.services import plan_create, plan_delete, plan_update
 from plans.triggers.services import plan_schedule_update
@@ -24,7 +25,7 @@ from runs.services import run_plan, run_plan_once
 
 IDEMPOTENCY_KEY_MAX = 200  # PlanRun.idempotency_key's max_length
 # Read-only fields of a plan's output that a client may send back unchanged.
-_PLAN_OUTPUT_ONLY = ("id", "ownerId", "createdAt", "updatedAt", "latestPlanSnapshotRun")
+_PLAN_OUTPUT_ONLY = ("id", "ownerId", "role", "createdAt", "updatedAt", "latestPlanSnapshotRun")
 
 
 class _PlanInputSerializer(StrictInputSerializer):
@@ -51,15 +52,16 @@ class _PlanInputSerializer(StrictInputSerializer):
         return value
 
 
-class PlanListApi(APIView):
-    """GET /v4/plans: the user's plans (staff: all), by id, each with its latest run."""
+class PlanListApi(PlansApiView):
+    """GET /v4/plans: the user's plans and those shared with them (staff: all), by id, each
+    with the caller's role and its latest run."""
 
     def get(self, request: Request) -> Response:
         page = paginate(request, selectors.plan_visible_list(user=request.user), newest_first=False)
         return Response(list_body(PlanOutputSerializer(page.items, many=True).data, page))
 
 
-class PlanCreateApi(APIView):
+class PlanCreateApi(PlansApiView):
     """POST /v4/plans -> 201 with the plan; 400 naming each bad field, nothing saved."""
 
     class InputSerializer(_PlanInputSerializer):
@@ -77,7 +79,7 @@ class PlanCreateApi(APIView):
         return Response(self.OutputSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
-class PlanDetailApi(APIView):
+class PlanDetailApi(PlansApiView):
     """GET /v4/plans/{id}: the plan with its tasks; 404 if the user may not see it."""
 
     OutputSerializer = PlanOutputSerializer
@@ -87,10 +89,11 @@ class PlanDetailApi(APIView):
         return Response(self.OutputSerializer(plan).data)
 
 
-class PlanUpdateApi(APIView):
+class PlanUpdateApi(PlansApiView):
     """PATCH /v4/plans/{id}: change the given fields; `tasks` replaces the whole list (an
     entry with the `id` of a current task keeps that task, and its secrets unless replaced).
-    `paused`, `pauseReason` and `overlapPolicy` are the plan's schedule settings."""
+    `paused`, `pauseReason` and `overlapPolicy` are the plan's schedule settings. Editors,
+    the owner and staff; a viewer gets 403."""
 
     class InputSerializer(_PlanInputSerializer):
         name = StrictCharField(required=False, max_length=200)
@@ -103,7 +106,7 @@ class PlanUpdateApi(APIView):
     OutputSerializer = PlanOutputSerializer
 
     def patch(self, request: Request, plan_id: int) -> Response:
-        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id, need=Capability.EDIT)
         serializer = self.InputSerializer(
             data=request.data, context={"existing_tasks": list(plan.tasks.all())}
         )
@@ -131,21 +134,23 @@ class PlanUpdateApi(APIView):
         return Response(self.OutputSerializer(plan).data)
 
 
-class PlanDeleteApi(APIView):
-    """DELETE /v4/plans/{id} -> 204; the plan's tasks, triggers and runs go with it."""
+class PlanDeleteApi(PlansApiView):
+    """DELETE /v4/plans/{id} -> 204; the plan's tasks, triggers and runs go with it. The owner
+    and staff only: a collaborator gets 403."""
 
     def delete(self, request: Request, plan_id: int) -> Response:
-        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id, need=Capability.MANAGE)
         plan_delete(plan=plan)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PlanRunApi(APIView):
+class PlanRunApi(PlansApiView):
     """POST /v4/plans/{id}/run (empty body allowed) -> 201 with the new run's id.
 
     The run has `source="api"`. With an `Idempotency-Key` header (at most 200 characters) a
     repeated request returns the run the key started, with `Idempotent-Replayed: true`; the
-    same key with other `parameterOverrides` is a 409.
+    same key with other `parameterOverrides` is a 409. A collaborator lacking access to one of
+    the plan's flows gets 403 naming them.
     """
 
     class InputSerializer(StrictInputSerializer):
@@ -154,7 +159,7 @@ class PlanRunApi(APIView):
     OutputSerializer = RunStartedOutputSerializer
 
     def post(self, request: Request, plan_id: int) -> Response:
-        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id, need=Capability.RUN)
         serializer = self.InputSerializer(data=request.data if request.data is not None else {})
         serializer.is_valid(raise_exception=True)
         fields: dict[str, Any] = {

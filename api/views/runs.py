@@ -5,22 +5,23 @@ from __future__ import annotations
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import selectors
 from api.fields import MAX_ID, ParameterOverridesField
 from api.pagination import list_body, paginate
+from api.permissions import PlansApiView
 from api.serializers import (
     RunDetailOutputSerializer,
     RunOutputSerializer,
     RunStartedOutputSerializer,
     StrictInputSerializer,
 )
+from plans.access import Capability, require
 from runs.models import RunStatus
 from runs.services import run_cancel, run_retry
 
 
-class RunListApi(APIView):
+class RunListApi(PlansApiView):
     """GET /v4/planSnapshotRuns?planId=&status=: visible runs, newest first, without jobs.
 
     A `planId` the user may not see answers 404.
@@ -44,7 +45,7 @@ class RunListApi(APIView):
         return Response(list_body(self.OutputSerializer(page.items, many=True).data, page))
 
 
-class RunDetailApi(APIView):
+class RunDetailApi(PlansApiView):
     """GET /v4/planSnapshotRuns/{id}: the run with its jobs in position order."""
 
     OutputSerializer = RunDetailOutputSerializer
@@ -54,23 +55,24 @@ class RunDetailApi(APIView):
         return Response(self.OutputSerializer(run).data)
 
 
-class RunCancelApi(APIView):
+class RunCancelApi(PlansApiView):
     """POST /v4/planSnapshotRuns/{id}/cancel -> 202 with the run; 409 if it has already ended.
 
     Pending jobs are canceled at once; the running job is stopped by its worker, so it may
-    still show `running` in this answer.
+    still show `running` in this answer. Editors, the owner and staff; a viewer gets 403.
     """
 
     OutputSerializer = RunDetailOutputSerializer
 
     def post(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(user=request.user, run_id=run_id)
+        require(run.plan, request.user, Capability.EDIT)
         run_cancel(run=run)
         run = selectors.run_get(user=request.user, run_id=run_id)
         return Response(self.OutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
-class RunRetryApi(APIView):
+class RunRetryApi(PlansApiView):
     """POST /v4/planSnapshotRuns/{id}/retry -> 201 with the new run's id; 409 while active.
 
     The new run executes the original snapshot; jobs that succeeded are carried over.
@@ -83,6 +85,7 @@ class RunRetryApi(APIView):
 
     def post(self, request: Request, run_id: int) -> Response:
         run = selectors.run_get(user=request.user, run_id=run_id)
+        require(run.plan, request.user, Capability.RUN)
         serializer = self.InputSerializer(data=request.data if request.data is not None else {})
         serializer.is_valid(raise_exception=True)
         new = run_retry(

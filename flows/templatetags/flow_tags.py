@@ -19,4 +19,5 @@ def plan_parameters(context: template.Context, plan: Any) -> dict[str, Any]:
         "parameter_rows": plan_parameter_rows(plan),
         "csrf_token": context.get("csrf_token"),
         "parameter_errors": context.get("parameter_errors") or {},
+        "access": context.get("access"),
     }

@@ -2,6 +2,6 @@
 
 `export.py` builds a package, `reading.py` opens an uploaded one safely, `importing.py` turns it
 into a new plan through the same services as the editor, `format.py` holds the file format's
-names and version, `gate.py` the workspace switch. The format is described in
+names and version, `views.py` the pages. The format is described in
 docs/export-format.md.
 """

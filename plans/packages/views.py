@@ -5,17 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from plans import selectors
-from plans.packages import gate
+from plans.access import access_plan
 from plans.packages.export import package_download
 from plans.packages.format import PackageError
 from plans.packages.importing import plan_import
 from plans.packages.reading import max_package_bytes
+from workspace.features import plans_enabled_required, require_import_export_enabled
 
 # The most problems listed on the page; the rest are summed up.
 SHOWN_ERRORS = 20
@@ -35,26 +34,23 @@ class PackageUploadForm(forms.Form):
         return bytes(upload.read())
 
 
-def _check_gate() -> None:
-    if not gate.import_export_allowed():
-        raise PermissionDenied(gate.DISABLED_MESSAGE)
-
-
 @login_required
+@plans_enabled_required
 @require_GET
 def plan_export_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Download the plan's package (Plan View's Export button)."""
-    _check_gate()
-    plan = selectors.plan_get_for_user(request.user, plan_id)
+    require_import_export_enabled()
+    plan = access_plan(request.user, plan_id)
     return package_download(plan, user=request.user)
 
 
 @login_required
+@plans_enabled_required
 @require_http_methods(["GET", "POST"])
 def plan_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a package: the new plan's page on success; the form with every problem (and
     nothing saved) otherwise."""
-    _check_gate()
+    require_import_export_enabled()
     posted = request.method == "POST"
     form = PackageUploadForm(request.POST if posted else None, request.FILES if posted else None)
     problems: list[str] = []

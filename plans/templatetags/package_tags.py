@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import template
 
-from plans.packages import gate
+from workspace.selectors import get_workspace_settings
 
 register = template.Library()
 
 
 @register.simple_tag
 def import_export_allowed() -> bool:
-    return gate.import_export_allowed()
+    return get_workspace_settings().import_export_enabled

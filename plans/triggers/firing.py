@@ -39,6 +39,7 @@ from plans.schedules import ScheduleError, latest_fire_time
 from plans.triggers.selectors import trigger_spec
 from runs.models import ACTIVE_RUN_STATUSES, PlanRun, RunSource, SlotOutcome, TriggerSlot
 from runs.services import run_plan
+from workspace.selectors import get_workspace_settings
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,9 @@ def fire_trigger(
 ) -> FireResult:
     """Handle one beat message for trigger `trigger_id` (see the module docstring).
 
-    Nothing happens for a deleted or disabled trigger or a paused plan, except that the slots
-    it would have run count as handled (so they are not caught up on re-enabling).
+    Nothing happens for a deleted or disabled trigger, a paused plan, or while plans are turned
+    off in the workspace settings, except that the slots it would have run count as handled (so
+    they are not caught up on re-enabling).
 
     Runs are sent to the workers once the transaction commits. With `run_first_job_here` (the
     beat message's Celery task) and no transaction open around this call, the current slot's
@@ -122,8 +124,9 @@ def fire_trigger(
             result.reason = result.reason or "no unhandled slot"
         else:
             _mark_handled(trigger, slots[-1][0])
-            if not trigger.enabled or plan.paused:
-                result.reason = "trigger disabled" if not trigger.enabled else "plan paused"
+            stopped = _stopped_reason(plan, trigger)
+            if stopped:
+                result.reason = stopped
             else:
                 # The current slot first: under skip or queue, the catch-up is what gives way.
                 for scheduled_for, late in reversed(slots):
@@ -133,6 +136,17 @@ def fire_trigger(
 
         dispatch.start_here(result.here)
     return result
+
+
+def _stopped_reason(plan: Plan, trigger: Trigger) -> str:
+    """Why scheduled runs of this trigger do not start now, or "" when they do."""
+    if not get_workspace_settings().plans_enabled:
+        return "plans disabled"
+    if not trigger.enabled:
+        return "trigger disabled"
+    if plan.paused:
+        return "plan paused"
+    return ""
 
 
 def _mark_handled(trigger: Trigger, slot: datetime) -> None:
@@ -228,7 +242,7 @@ def _start_queued_locked(plan: Plan, result: FireResult) -> None:
     if slot is None:
         return
     trigger = slot.trigger
-    if plan.paused or not trigger.enabled:
+    if _stopped_reason(plan, trigger):
         # Stopped while waiting: it would be a slot from a time the schedule was off.
         TriggerSlot.objects.filter(pk=slot.pk).update(outcome=SlotOutcome.SKIPPED)
         result.skipped.append(slot.scheduled_for)

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from plans.models import Plan
+from plans.models import Plan, Trigger
 from plans.signals import plan_deleting
 from plans.triggers import beat
+from plans.triggers.services import triggers_skip_missed_slots
 from runs.signals import run_finished
+from workspace.signals import workspace_settings_changed
 
 
 @receiver(plan_deleting, dispatch_uid="plans.triggers.remove_periodic_tasks")
@@ -46,3 +48,14 @@ def ensure_change_marker(sender: Any, **kwargs: Any) -> None:
     from django_celery_beat.models import PeriodicTasks
 
     PeriodicTasks.objects.get_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+@receiver(workspace_settings_changed, dispatch_uid="plans.triggers.skip_slots_missed_while_off")
+def skip_slots_missed_while_off(
+    sender: Any, before: dict[str, bool], after: dict[str, bool], **kwargs: Any
+) -> None:
+    """Turning plans back on starts the schedules afresh, as unpausing a plan does: slots that
+    passed while plans were off are not caught up (a firing that saw them marked them already;
+    this covers slots no firing saw)."""
+    if after["plans_enabled"] and not before["plans_enabled"]:
+        triggers_skip_missed_slots(Trigger.objects.all())

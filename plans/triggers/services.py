@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from plans.models import OverlapPolicy, Plan, Trigger, TriggerKind
@@ -250,14 +251,21 @@ def plan_schedule_update(
         plan.paused = paused
         fields.append("paused")
         if not paused:
-            now = timezone.now()
-            Trigger.objects.filter(plan=plan, handled_until__lt=now).update(handled_until=now)
-            Trigger.objects.filter(plan=plan, handled_until__isnull=True).update(handled_until=now)
+            triggers_skip_missed_slots(Trigger.objects.filter(plan=plan))
             if pause_reason is None:
                 plan.pause_reason = ""
                 fields.append("pause_reason")
     plan.save(update_fields=fields)
     return plan
+
+
+def triggers_skip_missed_slots(triggers: QuerySet[Trigger]) -> None:
+    """Count every slot of `triggers` up to now as handled: slots that passed while the
+    schedule could not fire (plan paused, plans turned off) are not caught up."""
+    now = timezone.now()
+    triggers.filter(Q(handled_until__lt=now) | Q(handled_until__isnull=True)).update(
+        handled_until=now
+    )
 
 
 def plan_pause(*, plan: Plan, reason: str = "") -> Plan:

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from plans.models import Trigger
-from plans.selectors import plan_get_for_user, plans_visible_to
+from plans.access import Capability, access_plan, access_trigger
 from plans.triggers.services import trigger_delete, trigger_set_enabled
-
-
-def _trigger_for(request: HttpRequest, trigger_id: int) -> Trigger:
-    trigger = (
-        Trigger.objects.filter(pk=trigger_id, plan__in=plans_visible_to(request.user))
-        .select_related("plan")
-        .first()
-    )
-    if trigger is None:
-        raise Http404("No such trigger.")
-    return trigger
+from workspace.features import plans_enabled_required
 
 
 def _back_to_plan(plan_id: int) -> HttpResponse:
@@ -30,11 +19,12 @@ def _back_to_plan(plan_id: int) -> HttpResponse:
 
 
 @login_required
+@plans_enabled_required
 def trigger_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Plan View: add a trigger (the same form and rules as the admin inline)."""
     from plans.admin_triggers import TriggerForm, save_trigger_form
 
-    plan = plan_get_for_user(request.user, plan_id)
+    plan = access_plan(request.user, plan_id, Capability.EDIT)
     form = TriggerForm(request.POST or None, initial={"timezone": "UTC", "enabled": True})
     if request.method == "POST" and form.is_valid():
         save_trigger_form(form, plan=plan)
@@ -44,11 +34,12 @@ def trigger_add(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @login_required
+@plans_enabled_required
 def trigger_edit(request: HttpRequest, trigger_id: int) -> HttpResponse:
     """Plan View: change a trigger; only the fields that changed are saved."""
     from plans.admin_triggers import TriggerForm, save_trigger_form
 
-    trigger = _trigger_for(request, trigger_id)
+    trigger = access_trigger(request.user, trigger_id, Capability.EDIT)
     form = TriggerForm(request.POST or None, instance=trigger)
     if request.method == "POST" and form.is_valid():
         save_trigger_form(form, plan=trigger.plan)
@@ -59,19 +50,21 @@ def trigger_edit(request: HttpRequest, trigger_id: int) -> HttpResponse:
 
 
 @login_required
+@plans_enabled_required
 @require_POST
 def trigger_remove(request: HttpRequest, trigger_id: int) -> HttpResponse:
     """Plan View: delete a trigger (its periodic task goes with it)."""
-    trigger = _trigger_for(request, trigger_id)
+    trigger = access_trigger(request.user, trigger_id, Capability.EDIT)
     trigger_delete(trigger=trigger)
     messages.success(request, f"Trigger '{trigger.name}' deleted.")
     return _back_to_plan(trigger.plan_id)
 
 
 @login_required
+@plans_enabled_required
 @require_POST
 def trigger_toggle(request: HttpRequest, trigger_id: int) -> HttpResponse:
     """Switch a trigger on or off, then back to its Plan View. 404 for someone else's trigger."""
-    trigger = _trigger_for(request, trigger_id)
+    trigger = access_trigger(request.user, trigger_id, Capability.EDIT)
     trigger_set_enabled(trigger=trigger, enabled=not trigger.enabled)
     return _back_to_plan(trigger.plan_id)

@@ -145,7 +145,8 @@ def test_the_job_list_query_count_does_not_grow_with_rows(
     assert Job.objects.count() == 20
     with_twenty = _count_queries(client, "/v4/jobs")
     filtered = _count_queries(client, f"/v4/jobs?planId={plan.pk}&status=pending&taskType=http")
-    assert with_two == with_twenty == filtered <= 2
+    # The token, the workspace switches (read once per request), the page of jobs.
+    assert with_two == with_twenty == filtered <= 3
 
 
 def test_it_shows_one_job_with_its_log(

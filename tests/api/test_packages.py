@@ -10,9 +10,9 @@ import pytest
 
 from flows.models import Flow
 from plans.models import Plan, PlanTask
-from plans.packages import gate
 from tasks_engine.models import Secret
 from tests.plans.packages.builders import SECRETS, make_world, members, unpacked_bytes, zip_of
+from workspace.services import workspace_settings_update
 
 pytestmark = pytest.mark.django_db
 
@@ -225,11 +225,9 @@ def test_a_bad_multipart_form_is_a_400(
     assert not Plan.objects.exists()
 
 
-def test_when_the_workspace_turns_it_off_both_answer_403(
-    user: Any, api_client: Any, monkeypatch: Any
-) -> None:
+def test_when_the_workspace_turns_it_off_both_answer_403(user: Any, api_client: Any) -> None:
     world = make_world(user)
-    monkeypatch.setattr(gate, "import_export_allowed", lambda: False)
+    workspace_settings_update(import_export_enabled=False)
     before = counts()
 
     exported = api_client(user).get(f"/v4/plans/{world.plan.pk}/package")
@@ -240,8 +238,27 @@ def test_when_the_workspace_turns_it_off_both_answer_403(
     for response in (exported, imported):
         assert response.status_code == 403
         assert response.json()["error"] == {
-            "code": "permission_denied",
-            "message": "Import and export of plans are turned off in this workspace.",
+            "code": "feature_disabled",
+            "message": "Export and import are turned off in this workspace's settings.",
             "details": {},
         }
+    assert counts() == before
+
+
+def test_with_plans_turned_off_both_answer_403_like_every_plan_endpoint(
+    user: Any, api_client: Any
+) -> None:
+    world = make_world(user)
+    workspace_settings_update(plans_enabled=False)
+    before = counts()
+
+    exported = api_client(user).get(f"/v4/plans/{world.plan.pk}/package")
+    imported = api_client(user).post(
+        "/v4/plans/package", json.dumps(PLAIN).encode(), content_type="application/json"
+    )
+
+    for response in (exported, imported):
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "feature_disabled"
+        assert "Plans are turned off" in response.json()["error"]["message"]
     assert counts() == before

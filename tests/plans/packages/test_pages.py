@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from flows.models import Flow
 from plans.models import Plan
-from plans.packages import gate
 from tests.plans.packages.builders import SECRETS, make_world, members, unpacked_bytes, zip_of
+from workspace.services import workspace_settings_update
 
 pytestmark = pytest.mark.django_db
 
@@ -149,11 +149,11 @@ def test_an_upload_over_the_limit_is_a_form_error(client: Any, user: Any, settin
 
 
 def test_when_the_workspace_turns_it_off_the_pages_hide_and_refuse_it(
-    client: Any, user: Any, monkeypatch: Any
+    client: Any, user: Any
 ) -> None:
     world = make_world(user)
     client.force_login(user)
-    monkeypatch.setattr(gate, "import_export_allowed", lambda: False)
+    workspace_settings_update(import_export_enabled=False)
 
     detail = client.get(reverse("plans:detail", args=[world.plan.pk])).content.decode()
     listing = client.get(reverse("plans:list")).content.decode()
