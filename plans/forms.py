@@ -314,7 +314,9 @@ class PlanTaskFormSet(forms.BaseInlineFormSet):
         ordered = [form for _, _, form in sorted(kept, key=lambda item: item[:2])]
         tasks = [form.task_data for form in ordered if form.task_data is not None]
         existing = list(self.instance.tasks.all()) if self.instance.pk else []
-        _, errors = clean_tasks(tasks, existing=existing)
+        # A new plan's owner is set on the instance once the plan form itself is valid.
+        owner = self.instance.owner if self.instance.owner_id else None
+        _, errors = clean_tasks(tasks, existing=existing, owner=owner)
         non_form: list[str] = []
         for path, messages in errors.items():
             form, field_name = _form_field_for(path, ordered)

@@ -68,7 +68,7 @@ def plan_create(
     """Create a plan with its tasks. Raises PlanValidationError naming every bad field; saves nothing then."""
     errors: FieldErrors = {}
     _clean_plan_fields(name, description, errors)
-    cleaned, task_errors = clean_tasks(tasks)
+    cleaned, task_errors = clean_tasks(tasks, owner=owner)
     errors.update(task_errors)
     if errors:
         raise PlanValidationError(errors)
@@ -98,7 +98,7 @@ def plan_update(
     )
     cleaned: list[TaskInput] = []
     if tasks is not None:
-        cleaned, task_errors = clean_tasks(tasks, existing=list(plan.tasks.all()))
+        cleaned, task_errors = clean_tasks(tasks, existing=list(plan.tasks.all()), owner=plan.owner)
         errors.update(task_errors)
     if errors:
         raise PlanValidationError(errors)

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
+
 from plans.models import PlanTask, RunWhen, TaskType
 from plans.refs import derive_ref, ref_problem
 from tasks_engine.executors import REGISTRY
@@ -45,13 +47,37 @@ def _add(errors: FieldErrors, path: str, message: str) -> None:
     errors.setdefault(path, []).append(message)
 
 
+def _unusable_resources(
+    task_type: Any, config: Mapping[str, Any], owner: AbstractBaseUser
+) -> list[tuple[str, str]]:
+    """(field, message) for each connection or flow of the config that `owner` may not use.
+
+    The message is the one a missing id gets, so ids of other users' things do not leak.
+    """
+    from flows.selectors import flows_visible_to
+    from tasks_engine.connections import connections_visible_to
+
+    visible = {"connection": connections_visible_to, "flow": flows_visible_to}
+    problems: list[tuple[str, str]] = []
+    for name, kind, pk in task_type.used_resources(config):
+        if not visible[kind](owner).filter(pk=pk).exists():
+            problems.append((name, f"No {kind} with id {pk} that the plan's owner may use."))
+    return problems
+
+
 def clean_tasks(
-    raw_tasks: Any, *, existing: Sequence[PlanTask] = ()
+    raw_tasks: Any,
+    *,
+    existing: Sequence[PlanTask] = (),
+    owner: AbstractBaseUser | None = None,
 ) -> tuple[list[TaskInput], FieldErrors]:
     """Validate a full task list (the order given is the execution order).
 
     `existing` are the plan's current tasks: an entry with an `id` among them keeps that task
     (and its secrets unless replaced); an unknown id is an error.
+    `owner` is the plan's owner: runs act with the owner's access, so every connection and flow
+    a task names must be one the owner may use. The services always pass it; a caller that
+    only checks early for better messages (a form, a serializer) may leave it out.
     """
     errors: FieldErrors = {}
     if not isinstance(raw_tasks, list):
@@ -132,6 +158,12 @@ def clean_tasks(
                 else:
                     secrets[secret_field] = value
             config, config_errors = task_type.clean_config(config_raw)
+            unusable = _unusable_resources(task_type, config, owner) if owner is not None else []
+            if unusable:
+                # Only this: other messages about the config could describe someone else's flow.
+                config_errors = {}
+                for name_, message in unusable:
+                    config_errors.setdefault(name_, []).append(message)
             for name_, messages in config_errors.items():
                 for message in messages:
                     _add(errors, f"{prefix}.config.{name_}", message)

@@ -45,7 +45,9 @@ class _PlanInputSerializer(StrictInputSerializer):
             errors.update(exc.detail if isinstance(exc.detail, dict) else {"request": exc.detail})
         if isinstance(data, Mapping) and "tasks" in data and "tasks" not in errors:
             existing: Sequence[PlanTask] = self.context.get("existing_tasks", ())
-            _, task_errors = clean_tasks(data["tasks"], existing=existing)
+            _, task_errors = clean_tasks(
+                data["tasks"], existing=existing, owner=self.context.get("owner")
+            )
             errors.update(task_errors)
         if errors:
             raise serializers.ValidationError(errors)
@@ -72,7 +74,7 @@ class PlanCreateApi(PlansApiView):
     OutputSerializer = PlanOutputSerializer
 
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data, context={"owner": request.user})
         serializer.is_valid(raise_exception=True)
         plan = plan_create(owner=request.user, **serializer.validated_data)
         plan = selectors.plan_get(user=request.user, plan_id=plan.pk)
@@ -108,7 +110,8 @@ class PlanUpdateApi(PlansApiView):
     def patch(self, request: Request, plan_id: int) -> Response:
         plan = selectors.plan_get(user=request.user, plan_id=plan_id, need=Capability.EDIT)
         serializer = self.InputSerializer(
-            data=request.data, context={"existing_tasks": list(plan.tasks.all())}
+            data=request.data,
+            context={"existing_tasks": list(plan.tasks.all()), "owner": plan.owner},
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

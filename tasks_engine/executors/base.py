@@ -59,6 +59,15 @@ class TaskType:
         """Validate and normalise a config; return (clean config, errors keyed by field)."""
         raise NotImplementedError
 
+    def used_resources(self, config: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+        """The stored things a clean config points at, as (field, kind, id) with kind
+        "connection" or "flow": the plan's owner must be allowed to use each of them."""
+        return [
+            (name, "connection", config[name])
+            for name in self.connection_fields
+            if isinstance(config.get(name), int)
+        ]
+
     def reference_texts(self, config: Mapping[str, Any]) -> list[str]:
         """The strings of a config that may contain references (for validation at save)."""
         texts: list[str] = []

@@ -94,6 +94,10 @@ class FlowTask(TaskType):
         }
         return clean, errors
 
+    def used_resources(self, config: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+        flow_id = config.get("flow")
+        return [("flow", "flow", flow_id)] if isinstance(flow_id, int) else []
+
     def run(self, spec: Mapping[str, Any], context: ExecutionContext) -> ExecutionResult:
         from flows.engine import FlowError, run_flow
         from flows.engine.results import json_safe

@@ -40,8 +40,8 @@ def storage(tmp_path: Path, settings: Any) -> Path:
 
 
 @pytest.fixture
-def disk(storage: Path) -> Connection:
-    return connection_create(name="Disk", kind="local", settings={"root": "files"})
+def disk(storage: Path, user: Any) -> Connection:
+    return connection_create(name="Disk", kind="local", settings={"root": "files"}, owner=user)
 
 
 def run_delete(

@@ -10,7 +10,7 @@ import pytest
 
 from flows.services import flow_create
 from plans.packages.export import package_filename, plan_package
-from plans.services import plan_create
+from plans.services import ShareInvitation, plan_create, plan_share
 from tests.plans.packages.builders import (
     SALES,
     SECRETS,
@@ -155,12 +155,14 @@ def test_a_flow_file_holds_the_flows_definition(user: Any) -> None:
 def test_a_flow_the_exporter_cannot_see_is_named_without_its_file(
     user: Any, other_user: Any
 ) -> None:
+    # A plan shared with `user`, running a flow of its owner's that is not shared with them.
     theirs = flow_create(owner=other_user, name="Their flow", definition=STOCK)
     plan = plan_create(
-        owner=user,
+        owner=other_user,
         name="Uses theirs",
         tasks=[{"name": "Build", "type": "flow", "config": {"flow": theirs.pk}}],
     )
+    plan_share(plan=plan, invitations=[ShareInvitation(user.username, "viewer")], shared_by=None)
 
     files = members(plan_package(plan, user=user).to_zip())
 
