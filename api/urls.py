@@ -9,7 +9,7 @@ from django.urls import URLPattern, path, re_path
 
 from api import connections, triggers
 from api.routing import by_method, not_found
-from api.views import jobs, plans, runs
+from api.views import jobs, plan_emails, plans, runs
 
 app_name = "api"
 
@@ -27,6 +27,13 @@ urlpatterns: list[URLPattern] = [
         "plan",
     ),
     *_route("plans/<int:plan_id>/run", by_method(POST=plans.PlanRunApi), "plan_run"),
+    *_route(
+        "plans/<int:plan_id>/notifications",
+        by_method(
+            GET=plan_emails.PlanNotificationsDetailApi, PUT=plan_emails.PlanNotificationsUpdateApi
+        ),
+        "plan_notifications",
+    ),
     *_route("planSnapshotRuns", by_method(GET=runs.RunListApi), "runs"),
     *_route("planSnapshotRuns/<int:run_id>", by_method(GET=runs.RunDetailApi), "run"),
     *_route(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from plans import views
+from plans.notifications import views as email_views
 from plans.triggers import views as trigger_views
 
 app_name = "plans"
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", views.plan_list, name="list"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/run/", views.plan_run_now, name="run"),
+    path("<int:plan_id>/emails/", email_views.plan_emails_edit, name="emails"),
+    path("emails/unsubscribe/<str:token>/", email_views.unsubscribe, name="emails_unsubscribe"),
     path("triggers/<int:trigger_id>/toggle/", trigger_views.trigger_toggle, name="trigger_toggle"),
     path("<int:plan_id>/triggers/new/", trigger_views.trigger_add, name="trigger_add"),
     path("triggers/<int:trigger_id>/edit/", trigger_views.trigger_edit, name="trigger_edit"),
