@@ -179,6 +179,28 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class CheckedInputSerializer(StrictInputSerializer):
+    """A strict input serializer whose `check` adds a service's own validation of the raw
+    input (a task list, address lists), so one 400 names every problem, not just the first
+    layer's. `check` gets the errors found so far and returns more, keyed by path."""
+
+    def check(self, data: Mapping[str, Any], errors: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
+        value: Any = None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail if isinstance(exc.detail, dict) else {"request": exc.detail})
+        if isinstance(data, Mapping):
+            errors.update(self.check(data, errors))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
 def _nul_paths(value: Any, prefix: str = "") -> list[str]:
     """Paths (`tasks[0].config.url`) of the strings, keys included, that contain a NUL."""
     found: list[str] = []

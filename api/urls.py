@@ -9,7 +9,7 @@ from django.urls import URLPattern, path, re_path
 
 from api import connections, sharing, triggers, workspace
 from api.routing import by_method, not_found
-from api.views import jobs, packages, plans, runs
+from api.views import jobs, packages, plan_emails, plans, runs
 
 app_name = "api"
 
@@ -42,6 +42,13 @@ urlpatterns: list[URLPattern] = [
         "plans/<int:plan_id>/permissions/<int:subject_id>",
         by_method(DELETE=sharing.PermissionDeleteApi),
         "plan_permission",
+    ),
+    *_route(
+        "plans/<int:plan_id>/notifications",
+        by_method(
+            GET=plan_emails.PlanNotificationsDetailApi, PUT=plan_emails.PlanNotificationsUpdateApi
+        ),
+        "plan_notifications",
     ),
     *_route("planSnapshotRuns", by_method(GET=runs.RunListApi), "runs"),
     *_route("planSnapshotRuns/<int:run_id>", by_method(GET=runs.RunDetailApi), "run"),

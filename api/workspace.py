@@ -1,6 +1,7 @@
 """Workspace settings: `GET /v4/workspaceSettings`, `PATCH /v4/workspaceSettings` (staff).
 
-`{"plansEnabled": bool, "sharingEnabled": bool, "importExportEnabled": bool, "updatedAt"}`.
+`{"plansEnabled", "sharingEnabled", "importExportEnabled", "planEmailsEnabled": bool,
+"updatedAt"}`.
 Any signed-in user may read them (clients hide what is turned off); only staff change them.
 These endpoints stay available while plans are turned off, so staff can turn them back on.
 """
@@ -26,6 +27,7 @@ class WorkspaceSettingsOutputSerializer(serializers.Serializer):
     plansEnabled = serializers.BooleanField(source="plans_enabled")
     sharingEnabled = serializers.BooleanField(source="sharing_enabled")
     importExportEnabled = serializers.BooleanField(source="import_export_enabled")
+    planEmailsEnabled = serializers.BooleanField(source="plan_emails_enabled")
     updatedAt = UtcDateTimeField(source="updated_at")
 
 
@@ -50,6 +52,7 @@ class WorkspaceSettingsUpdateApi(APIView):
         plansEnabled = StrictBooleanField(required=False)
         sharingEnabled = StrictBooleanField(required=False)
         importExportEnabled = StrictBooleanField(required=False)
+        planEmailsEnabled = StrictBooleanField(required=False)
 
     def patch(self, request: Request) -> Response:
         if not request.user.is_staff:
@@ -61,5 +64,6 @@ class WorkspaceSettingsUpdateApi(APIView):
             plans_enabled=data.get("plansEnabled"),
             sharing_enabled=data.get("sharingEnabled"),
             import_export_enabled=data.get("importExportEnabled"),
+            plan_emails_enabled=data.get("planEmailsEnabled"),
         )
         return Response(_json(row))

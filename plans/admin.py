@@ -23,7 +23,13 @@ from django.views.decorators.http import require_POST
 from plans.admin_sharing import PlanShareInline
 from plans.admin_triggers import TriggerInline
 from plans.forms import PlanTaskForm, PlanTaskFormSet
-from plans.models import Plan, PlanTask
+from plans.models import Plan, PlanRunEmail, PlanTask
+from plans.notifications.forms import (
+    FORM_FIELDS,
+    PlanAdminForm,
+    email_fields_changed,
+    save_email_fields,
+)
 from plans.services import plan_create, plan_delete, plan_update
 from plans.triggers.services import plan_schedule_update
 from runs.models import RunSource
@@ -104,7 +110,23 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "task_count", "paused", "updated_at")
     list_filter = ("paused", "owner")
     search_fields = ("name", "description")
-    fields = ("name", "description", "owner", "paused", "pause_reason", "overlap_policy")
+    form = PlanAdminForm
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "description",
+                    "owner",
+                    "paused",
+                    "pause_reason",
+                    "overlap_policy",
+                )
+            },
+        ),
+        ("Email notifications", {"fields": ("emails_enabled", *FORM_FIELDS.values())}),
+    )
     inlines = [PlanTaskInline, TriggerInline, PlanShareInline]
     actions = [run_now]
     change_form_template = "admin/plans/plan/change_form.html"
@@ -213,6 +235,8 @@ class PlanAdmin(admin.ModelAdmin):
         schedule = {name: data[name] for name in _SCHEDULE_FIELDS if name in data}
         if schedule:
             plan = plan_schedule_update(plan=plan, **schedule)
+        if email_fields_changed(form):
+            save_email_fields(form, plan=plan)
         # The admin goes on with form.instance (log entry, redirect): make it the saved row.
         form.instance.pk = plan.pk
         for field in Plan._meta.concrete_fields:
@@ -226,3 +250,19 @@ class PlanAdmin(admin.ModelAdmin):
             else:
                 formset.instance = form.instance
                 self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(PlanRunEmail)
+class PlanRunEmailAdmin(admin.ModelAdmin):
+    """Read-only: who was mailed about which run, and why a mail failed."""
+
+    list_display = ("run", "address", "status", "attempts", "sent_at", "error")
+    list_filter = ("status",)
+    search_fields = ("address",)
+    list_select_related = ("run",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -5,5 +5,6 @@ class PlansConfig(AppConfig):
     name = "plans"
 
     def ready(self) -> None:
-        # Trigger sync on plan deletion and the overlap queue listen to signals.
+        # Trigger sync on plan deletion, the overlap queue and plan emails listen to signals.
+        from plans.notifications import receivers as email_receivers  # noqa: F401
         from plans.triggers import receivers  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from plans import views
+from plans.notifications import views as email_views
 from plans.packages import views as package_views
 from plans.triggers import views as trigger_views
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("import/", package_views.plan_import_view, name="import"),
     path("<int:plan_id>/share/", views.plan_share_view, name="share"),
     path("<int:plan_id>/share/<int:user_id>/remove/", views.plan_unshare_view, name="unshare"),
+    path("<int:plan_id>/emails/", email_views.plan_emails_edit, name="emails"),
+    path("emails/unsubscribe/<str:token>/", email_views.unsubscribe, name="emails_unsubscribe"),
     path("triggers/<int:trigger_id>/toggle/", trigger_views.trigger_toggle, name="trigger_toggle"),
     path("<int:plan_id>/triggers/new/", trigger_views.trigger_add, name="trigger_add"),
     path("triggers/<int:trigger_id>/edit/", trigger_views.trigger_edit, name="trigger_edit"),

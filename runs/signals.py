@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent after a run reached a final status in the worker; kwargs: run_id.
+# Sent once per run, after the transaction that gave it its final status committed (by
+# `runs.state.run_end`: the worker's finish, a cancel or the reaper); kwargs: run_id.
 run_finished = Signal()

@@ -7,13 +7,17 @@ and the caller must not act as if it had.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from runs.models import ACTIVE_RUN_STATUSES, Job, JobStatus, PlanRun, RunStatus
+
+logger = logging.getLogger(__name__)
 
 FINAL_JOB_STATUSES = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.SKIPPED, JobStatus.CANCELED}
 FINAL_RUN_STATUSES = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED}
@@ -95,7 +99,13 @@ def run_start(run_id: int) -> bool:
 
 
 def run_end(run_id: int, *, status: str, error: str = "") -> bool:
-    """queued | running -> succeeded | failed | canceled."""
+    """queued | running -> succeeded | failed | canceled.
+
+    Every final transition of a run goes through here (the worker's `finish_run`, a cancel,
+    the reaper), and only the caller whose update happened sends `runs.signals.run_finished`,
+    after its transaction commits: so each run announces its end exactly once, however many
+    duplicate deliveries or racing cancels try to end it.
+    """
     if status not in FINAL_RUN_STATUSES:
         raise ValueError(f"{status!r} is not a final run status.")
     now = timezone.now()
@@ -105,4 +115,20 @@ def run_end(run_id: int, *, status: str, error: str = "") -> bool:
     if updated:
         # A run that ended before any job started still gets a start time, for durations.
         PlanRun.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=now)
+        transaction.on_commit(lambda: _announce_end(run_id))
     return bool(updated)
+
+
+def _announce_end(run_id: int) -> None:
+    from runs.signals import run_finished
+
+    # The status is already committed: a listener's failure (a broker down) must not surface
+    # in the worker, a cancel request or the reaper as if ending the run had failed.
+    for receiver, outcome in run_finished.send_robust(sender=PlanRun, run_id=run_id):
+        if isinstance(outcome, Exception):
+            logger.error(
+                "run_finished receiver %r failed for run %s",
+                receiver,
+                run_id,
+                exc_info=(type(outcome), outcome, outcome.__traceback__),
+            )

@@ -230,7 +230,9 @@ def _execute_spec(
 
 
 def finish_run(run_id: int) -> None:
-    """Set the run's final status from its jobs: failed if any job failed (naming it)."""
+    """Set the run's final status from its jobs: failed if any job failed (naming it).
+
+    A duplicate delivery, or a run a cancel or the reaper ended first, changes nothing."""
     run = PlanRun.objects.filter(pk=run_id).first()
     if run is None or not run.is_active:
         return
@@ -249,6 +251,4 @@ def finish_run(run_id: int) -> None:
         state.run_end(run.pk, status=RunStatus.CANCELED, error="Canceled.")
     else:
         state.run_end(run.pk, status=RunStatus.SUCCEEDED)
-    from runs.signals import run_finished
-
-    run_finished.send(sender=PlanRun, run_id=run.pk)
+    # `state.run_end` announces the end (run_finished) if, and only if, this call ended it.

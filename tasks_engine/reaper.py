@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -27,9 +28,11 @@ def reap() -> dict[str, int]:
     limit = now - timedelta(hours=settings.MAX_RUN_HOURS)
     for run in PlanRun.objects.filter(status__in=ACTIVE_RUN_STATUSES, created_at__lt=limit):
         message = f"The run exceeded the maximum run duration of {settings.MAX_RUN_HOURS} h."
-        if state.run_end(run.pk, status=RunStatus.FAILED, error=message):
-            state.jobs_cancel_pending(run.pk)
-            counts["overdue"] += 1
+        # One commit: whoever hears `run_finished` (mails) sees the pending jobs canceled too.
+        with transaction.atomic():
+            if state.run_end(run.pk, status=RunStatus.FAILED, error=message):
+                state.jobs_cancel_pending(run.pk)
+                counts["overdue"] += 1
     for job in Job.objects.filter(
         status=JobStatus.RUNNING,
         heartbeat_at__lt=jobs.stale_before(),

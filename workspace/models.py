@@ -35,6 +35,11 @@ class WorkspaceSettings(models.Model):
         default=True,
         help_text="Off: plans cannot be exported or imported.",
     )
+    plan_emails_enabled = models.BooleanField(
+        "Plan email notifications",
+        default=True,
+        help_text="Off: no plan sends email notifications (each plan keeps its recipients).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

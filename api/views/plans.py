@@ -14,7 +14,12 @@ from api import selectors
 from api.fields import ParameterOverridesField, RawJSONField, StrictBooleanField, StrictCharField
 from api.pagination import list_body, paginate
 from api.permissions import PlansApiView
-from api.serializers import PlanOutputSerializer, RunStartedOutputSerializer, StrictInputSerializer
+from api.serializers import (
+    CheckedInputSerializer,
+    PlanOutputSerializer,
+    RunStartedOutputSerializer,
+    StrictInputSerializer,
+)
 from plans.access import Capability
 from plans.models import OverlapPolicy, PlanTask
 from plans.services import plan_create, plan_delete, plan_update
@@ -28,7 +33,7 @@ IDEMPOTENCY_KEY_MAX = 200  # PlanRun.idempotency_key's max_length
 _PLAN_OUTPUT_ONLY = ("id", "ownerId", "role", "createdAt", "updatedAt", "latestPlanSnapshotRun")
 
 
-class _PlanInputSerializer(StrictInputSerializer):
+class _PlanInputSerializer(CheckedInputSerializer):
     """Checks the plan's own fields and, with `tasks`, the whole task list, reporting every
     bad field at once (`name`, `tasks[0].config.url`, ...). The service validates again when
     saving; this pass exists so one answer names all problems, not just the first layer's.
@@ -36,22 +41,11 @@ class _PlanInputSerializer(StrictInputSerializer):
 
     ignored_fields = _PLAN_OUTPUT_ONLY
 
-    def to_internal_value(self, data: Any) -> Any:
-        errors: dict[str, Any] = {}
-        value: Any = None
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            errors.update(exc.detail if isinstance(exc.detail, dict) else {"request": exc.detail})
-        if isinstance(data, Mapping) and "tasks" in data and "tasks" not in errors:
-            existing: Sequence[PlanTask] = self.context.get("existing_tasks", ())
-            _, task_errors = clean_tasks(
-                data["tasks"], existing=existing, owner=self.context.get("owner")
-            )
-            errors.update(task_errors)
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
+    def check(self, data: Mapping[str, Any], errors: dict[str, Any]) -> dict[str, Any]:
+        if "tasks" not in data or "tasks" in errors:
+            return {}
+        existing: Sequence[PlanTask] = self.context.get("existing_tasks", ())
+        return clean_tasks(data["tasks"], existing=existing, owner=self.context.get("owner"))[1]
 
 
 class PlanListApi(PlansApiView):

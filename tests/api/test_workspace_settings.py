@@ -22,27 +22,34 @@ PLANS_OFF = "Plans are turned off in this workspace's settings."
 def test_anyone_signed_in_reads_the_switches(user: Any, api_client: Any) -> None:
     body = api_client(user).get(URL).json()
 
-    assert {k: body[k] for k in ("plansEnabled", "sharingEnabled", "importExportEnabled")} == {
+    assert set(body) == {
+        "plansEnabled", "sharingEnabled", "importExportEnabled", "planEmailsEnabled", "updatedAt"
+    }  # fmt: skip
+    assert {k: v for k, v in body.items() if k != "updatedAt"} == {
         "plansEnabled": True,
         "sharingEnabled": True,
         "importExportEnabled": True,
+        "planEmailsEnabled": True,
     }
 
 
 def test_staff_patch_the_given_switches(staff_user: Any, api_client: Any) -> None:
     response = api_client(staff_user).patch(
-        URL, {"sharingEnabled": False, "importExportEnabled": False}, format="json"
+        URL,
+        {"sharingEnabled": False, "importExportEnabled": False, "planEmailsEnabled": False},
+        format="json",
     )
 
     assert response.status_code == 200
     assert response.json()["sharingEnabled"] is False
     assert response.json()["plansEnabled"] is True
     row = get_workspace_settings()
-    assert (row.plans_enabled, row.sharing_enabled, row.import_export_enabled) == (
-        True,
-        False,
-        False,
-    )
+    assert (
+        row.plans_enabled,
+        row.sharing_enabled,
+        row.import_export_enabled,
+        row.plan_emails_enabled,
+    ) == (True, False, False, False)
     # A client may send back what it read.
     again = api_client(staff_user).patch(URL, response.json(), format="json")
     assert again.status_code == 200

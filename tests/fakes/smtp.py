@@ -28,6 +28,15 @@ class _RecordingHandler:
     def __init__(self, peer: SmtpPeer) -> None:
         self.peer = peer
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        refusal = self.peer._refusal_for(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
         self.peer._record(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
@@ -39,6 +48,8 @@ class SmtpPeer:
 
     def __init__(self) -> None:
         self.received: list[ReceivedMail] = []
+        self._refusal = ""
+        self._refused: set[str] | None = None
         self._arrived = threading.Condition()
         # aiosmtpd checks its own start by connecting to the port, so port 0 cannot be used.
         self.port = free_port()
@@ -54,6 +65,24 @@ class SmtpPeer:
         with self._arrived:
             self.received.append(mail)
             self._arrived.notify_all()
+
+    def refuse(
+        self, reply: str = "550 5.7.1 Refused for testing", *, only: set[str] | None = None
+    ) -> None:
+        """Refuse recipients with `reply` from now on: every one, or the addresses in `only`."""
+        with self._arrived:
+            self._refusal = reply
+            self._refused = {a.lower() for a in only} if only is not None else None
+
+    def accept_all(self) -> None:
+        with self._arrived:
+            self._refusal = ""
+
+    def _refusal_for(self, address: str) -> str:
+        with self._arrived:
+            if self._refusal and (self._refused is None or address.lower() in self._refused):
+                return self._refusal
+            return ""
 
     def wait_for_messages(self, count: int, timeout: float = 10.0) -> list[Message]:
         """Block until at least `count` messages arrived; raise TimeoutError if not."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -43,3 +43,42 @@ def slots_of(trigger: Trigger) -> list[tuple[datetime, bool]]:
         (run.scheduled_for, run.late)
         for run in PlanRun.objects.filter(trigger=trigger).order_by("scheduled_for")
     ]
+
+
+# --- plan emails ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mail_server(settings: Any, smtp_peer: Any) -> Any:
+    """Django's mail goes over real SMTP to `smtp_peer` (the test's own SMTP server)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_peer.host
+    settings.EMAIL_PORT = smtp_peer.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return smtp_peer
+
+
+@pytest.fixture
+def tasks_run_here() -> Iterator[None]:
+    """Celery tasks sent during the test run at once in this process (`task_always_eager`),
+    so the mail task enqueued at a run's end runs inside the test."""
+    from orchestration_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+def text_of(message: Any) -> str:
+    """The decoded plain-text body of a received mail."""
+    return message.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")
+
+
+def header_of(message: Any, name: str) -> str:
+    """A received mail's header, unfolded (long values arrive over several lines)."""
+    return "".join(str(message[name]).splitlines()).strip()
