@@ -205,7 +205,7 @@ def plan_share(
     *, plan: Plan, invitations: list[ShareInvitation], shared_by: AbstractBaseUser | None
 ) -> list[PlanShare]:
     """Share `plan` with each invited user in their role; a user who already has a share gets
-    the new role. Raises PlanValidationError naming every entry that is not an active user
+    the new role. A new collaborator's address joins the plan's failure email list. Raises PlanValidationError naming every entry that is not an active user
     (or is the owner, or has an unknown role) and saves nothing then; raises
     `workspace.features.FeatureDisabled` while sharing is turned off.
 
@@ -217,23 +217,39 @@ def plan_share(
     grants, errors = share_grants(plan=plan, invitations=invitations)
     if errors:
         raise PlanValidationError(errors)
+    from plans.notifications.services import plan_notifications_watch_failures
+
     shares = []
+    newcomers: list[str] = []
     for found, role in grants:
-        share, _ = PlanShare.objects.update_or_create(
+        share, created = PlanShare.objects.update_or_create(
             plan=plan,
             user=found,
             defaults={"role": role},
             create_defaults={"role": role, "created_by": shared_by},
         )
         shares.append(share)
+        if created and found.email:
+            newcomers.append(found.email)
+    # Collaborators hear of failed runs by default (seed product); a role change is not new.
+    plan_notifications_watch_failures(plan=plan, addresses=newcomers)
     return shares
 
 
 @transaction.atomic
 def plan_unshare(*, plan: Plan, user_id: int) -> bool:
-    """Take the plan's share away from user `user_id`; False if they had none.
+    """Take the plan's share away from user `user_id`; False if they had none. Their address
+    leaves the plan's email lists too.
 
     Allowed while sharing is turned off: removing access is always possible.
     """
-    deleted, _ = PlanShare.objects.filter(plan=plan, user_id=user_id).delete()
-    return deleted > 0
+    from plans.notifications.services import plan_notifications_unsubscribe
+
+    share = PlanShare.objects.filter(plan=plan, user_id=user_id).select_related("user").first()
+    if share is None:
+        return False
+    share.delete()
+    # Run mails describe the plan; someone who may no longer see it stops getting them.
+    if share.user.email:
+        plan_notifications_unsubscribe(plan_id=plan.pk, address=share.user.email)
+    return True

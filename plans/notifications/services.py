@@ -92,3 +92,28 @@ def plan_notifications_unsubscribe(*, plan_id: int, address: str) -> bool:
     if removed:
         row.save(update_fields=[*LISTS.values(), "updated_at"])
     return removed
+
+
+@transaction.atomic
+def plan_notifications_watch_failures(*, plan: Plan, addresses: list[str]) -> list[str]:
+    """Put `addresses` on the plan's failure list, as the seed product mails every collaborator
+    about failed runs by default (mails go out once the plan's notifications are switched on).
+
+    An address that already hears of failures (on the failure or the any-outcome list) and one
+    that is not a valid address are left out; returns the addresses added. Anyone added can
+    leave through the unsubscribe link of any mail, or be removed on Plan View.
+    """
+    wanted = [a.strip() for a in addresses if a and clean_recipients([a], path="a")[0]]
+    if not wanted:
+        return []
+    row, _ = PlanEmailNotifications.objects.select_for_update().get_or_create(plan=plan)
+    hearing = {a.lower() for a in (*row.on_failure, *row.on_any)}
+    added: list[str] = []
+    for address in wanted:
+        if address.lower() not in hearing and len(row.on_failure) < MAX_RECIPIENTS:
+            row.on_failure = [*row.on_failure, address]
+            hearing.add(address.lower())
+            added.append(address)
+    if added:
+        row.save(update_fields=["on_failure", "updated_at"])
+    return added
