@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from flows.engine import FlowError, ParameterSpec, StepSpec
@@ -77,6 +78,27 @@ class FormatForm(forms.ModelForm):
         return data
 
 
+class FlowConnectionsFormSet(BaseInlineFormSet):
+    """Dataset and output rows may use only connections the flow's owner may use: runs read
+    and write with the owner's access, while staff see every connection in this admin."""
+
+    def clean(self) -> None:
+        super().clean()
+        flow = self.instance
+        if not flow.owner_id:
+            return  # the flow's own form reports the missing owner
+        from tasks_engine.connections import connections_visible_to
+
+        usable = connections_visible_to(flow.owner)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            connection = data.get("connection")
+            if data.get("DELETE") or connection is None:
+                continue
+            if not usable.filter(pk=connection.pk).exists():
+                form.add_error("connection", "The flow's owner may not use this connection.")
+
+
 class ParameterInline(admin.TabularInline):
     model = FlowParameter
     form = ParameterForm
@@ -86,6 +108,7 @@ class ParameterInline(admin.TabularInline):
 class DatasetInline(admin.TabularInline):
     model = Dataset
     form = FormatForm
+    formset = FlowConnectionsFormSet
     fields = ["name", "connection", "path", "format", "options"]
     extra = 0
 
@@ -100,6 +123,7 @@ class RecipeInline(admin.TabularInline):
 class OutputInline(admin.TabularInline):
     model = Output
     form = FormatForm
+    formset = FlowConnectionsFormSet
     fields = ["name", "recipe", "connection", "path", "format", "mode", "options"]
     extra = 0
 

@@ -42,6 +42,22 @@ def _connection_id(value: Any) -> int | None:
     return value.pk if hasattr(value, "pk") else value
 
 
+def _unusable_connections(owner: AbstractBaseUser, definition: Mapping[str, Any]) -> FieldErrors:
+    """Errors for dataset and output connections the flow's owner may not use: runs of the flow
+    read and write with its owner's access (the message a missing id gets, so nothing leaks)."""
+    from tasks_engine.connections import connections_visible_to
+
+    errors: FieldErrors = {}
+    for part in ("datasets", "outputs"):
+        for index, item in enumerate(definition.get(part, [])):
+            pk = _connection_id(item.get("connection"))
+            if pk is not None and not connections_visible_to(owner).filter(pk=pk).exists():
+                errors[f"{part}[{index}].connection"] = [
+                    f"No connection with id {pk} that the flow's owner may use."
+                ]
+    return errors
+
+
 @transaction.atomic
 def flow_create(
     *, owner: AbstractBaseUser, name: str, description: str = "", definition: Mapping[str, Any]
@@ -56,6 +72,9 @@ def flow_create(
     """
     if Flow.objects.filter(name=name).exists():
         raise FlowValidationError({"name": ["A flow with this name already exists."]})
+    unusable = _unusable_connections(owner, definition)
+    if unusable:
+        raise FlowValidationError(unusable)
     flow = Flow.objects.create(owner=owner, name=name, description=description)
     for item in definition.get("parameters", []):
         FlowParameter.objects.create(

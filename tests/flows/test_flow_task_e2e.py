@@ -384,7 +384,11 @@ def test_it_reads_and_writes_s3_through_the_worker(
     s3.create_bucket(Bucket="lake")
     s3.put_object(Bucket="lake", Key="raw/sales/2024.csv", Body=SALES_CSV.encode())
     connection = connection_create(
-        name="lake", kind="s3", settings=s3_settings(moto_server, "lake"), secrets=s3_secrets()
+        name="lake",
+        kind="s3",
+        settings=s3_settings(moto_server, "lake"),
+        secrets=s3_secrets(),
+        owner=user,
     )
     flow = sales_flow(
         user,
