@@ -7,6 +7,7 @@ plain `plan.json` when it carries no flows. See docs/export-format.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 FORMAT_VERSION = 1
 PLAN_MEMBER = "plan.json"
@@ -16,6 +17,7 @@ FLOW_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Above the most a valid package can hold (plan.json + one flow per task); guards the reader.
 MAX_MEMBERS = 500
 ZIP_CONTENT_TYPE = "application/zip"
+NAME_MAX_LENGTH = 200
 
 PackageErrors = dict[str, list[str]]
 
@@ -46,3 +48,15 @@ class PackageError(Exception):
 
 def add_error(errors: PackageErrors, path: str, message: str) -> None:
     errors.setdefault(path, []).append(message)
+
+
+def free_name(name: str, taken: Callable[[str], bool]) -> str:
+    """`name`, or `name (imported)`, `name (imported 2)`, ... : the first one not `taken`."""
+    if not taken(name):
+        return name
+    for n in range(1, 1000):
+        suffix = " (imported)" if n == 1 else f" (imported {n})"
+        candidate = name[: NAME_MAX_LENGTH - len(suffix)].rstrip() + suffix
+        if not taken(candidate):
+            return candidate
+    raise PackageError({"name": [f"No free name like {name!r}; rename something first."]})
