@@ -1,4 +1,5 @@
-"""In a real browser: log into the admin, press Run now, watch run details update in place.
+"""In a real browser: log into the admin, press Run now, watch run details update in place;
+share a plan, download its package and import it as the collaborator.
 
 Debian's chromium drives the pages served by pytest-django's live server; a real Celery worker
 executes the run against a local HTTP peer that holds its answer, so the page is showing an
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.db import connections
 
+from plans.models import Plan
 from plans.services import plan_create
 from runs.models import PlanRun, RunStatus
 
@@ -100,3 +102,54 @@ def test_it_runs_a_plan_from_the_admin_and_watches_it_succeed_without_reloading(
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED
     assert [r.path for r in http_peer.requests] == ["/first", "/second"]
+
+
+def log_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/?next=/plans/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/plans/")
+
+
+def test_an_owner_shares_and_exports_a_plan_and_the_viewer_imports_a_copy(
+    live_server: Any, user: Any, other_user: Any, browser_page: Any, tmp_path: Any
+) -> None:
+    plan = plan_create(
+        owner=user,
+        name="Nightly export",
+        tasks=[{"name": "Ping", "type": "http", "config": {"url": "https://example.com/ping"}}],
+    )
+    page = browser_page
+
+    # The owner shares it with a viewer and downloads its package.
+    log_in(page, live_server.url, user.username, "owner-password-1")
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page.fill("#share-users", other_user.email)
+    page.select_option("#share-role", "viewer")
+    page.click("#share-button")
+    page.wait_for_selector("#collaborators")
+    assert other_user.username in page.inner_text("#collaborators")
+    with page.expect_download() as download_info:
+        page.click("#export-plan")
+    package = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(package)
+    assert package.name.endswith(".zip")
+    page.context.clear_cookies()
+
+    # The viewer sees it as shared, without the owner's controls, and imports the package.
+    log_in(page, live_server.url, other_user.username, "outsider-password-1")
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    assert "Shared with you (viewer)" in page.inner_text("#your-role")
+    assert page.locator("#share-users").count() == 0
+    page.goto(f"{live_server.url}/plans/")
+    page.set_input_files("#import-file", str(package))
+    page.click("#import-plan button[type=submit]")
+    page.wait_for_url(lambda url: url.rstrip("/") != f"{live_server.url}/plans")
+
+    copy = Plan.objects.exclude(pk=plan.pk).get()
+    assert page.url == f"{live_server.url}/plans/{copy.pk}/"
+    assert (copy.owner, copy.name) == (other_user, "Nightly export")
+    assert list(copy.tasks.values_list("name", "config__url")) == [
+        ("Ping", "https://example.com/ping")
+    ]
