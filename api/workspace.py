@@ -1,7 +1,7 @@
 """Workspace settings: `GET /v4/workspaceSettings`, `PATCH /v4/workspaceSettings` (staff).
 
-`{"plansEnabled", "sharingEnabled", "importExportEnabled", "planEmailsEnabled": bool,
-"updatedAt"}`.
+`{"plansEnabled", "sharingEnabled", "importExportEnabled", "planEmailsEnabled",
+"apiTokensEnabled": bool, "updatedAt"}`.
 Any signed-in user may read them (clients hide what is turned off); only staff change them.
 These endpoints stay available while plans are turned off, so staff can turn them back on.
 """
@@ -28,6 +28,7 @@ class WorkspaceSettingsOutputSerializer(serializers.Serializer):
     sharingEnabled = serializers.BooleanField(source="sharing_enabled")
     importExportEnabled = serializers.BooleanField(source="import_export_enabled")
     planEmailsEnabled = serializers.BooleanField(source="plan_emails_enabled")
+    apiTokensEnabled = serializers.BooleanField(source="api_tokens_enabled")
     updatedAt = UtcDateTimeField(source="updated_at")
 
 
@@ -53,6 +54,7 @@ class WorkspaceSettingsUpdateApi(APIView):
         sharingEnabled = StrictBooleanField(required=False)
         importExportEnabled = StrictBooleanField(required=False)
         planEmailsEnabled = StrictBooleanField(required=False)
+        apiTokensEnabled = StrictBooleanField(required=False)
 
     def patch(self, request: Request) -> Response:
         if not request.user.is_staff:
@@ -65,5 +67,6 @@ class WorkspaceSettingsUpdateApi(APIView):
             sharing_enabled=data.get("sharingEnabled"),
             import_export_enabled=data.get("importExportEnabled"),
             plan_emails_enabled=data.get("planEmailsEnabled"),
+            api_tokens_enabled=data.get("apiTokensEnabled"),
         )
         return Response(_json(row))

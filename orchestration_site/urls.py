@@ -6,11 +6,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.token_pages import token_revoke_view, tokens_view
 from orchestration_site.health import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
     path("health/", health, name="health"),
+    path("accounts/tokens/", tokens_view, name="api_tokens"),
+    path("accounts/tokens/<int:token_id>/revoke/", token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("plans/", include("plans.urls")),

@@ -18,6 +18,7 @@ from workspace.selectors import get_workspace_settings
 PLANS_OFF = "Plans are turned off in this workspace's settings."
 SHARING_OFF = "Sharing is turned off in this workspace's settings."
 IMPORT_EXPORT_OFF = "Export and import are turned off in this workspace's settings."
+API_TOKENS_OFF = "Creating API access tokens is turned off in this workspace's settings."
 
 
 class FeatureDisabled(PermissionDenied):
@@ -40,6 +41,12 @@ def require_import_export_enabled() -> None:
     """Raise FeatureDisabled when export and import are turned off."""
     if not get_workspace_settings().import_export_enabled:
         raise FeatureDisabled(IMPORT_EXPORT_OFF)
+
+
+def require_api_tokens_enabled() -> None:
+    """Raise FeatureDisabled when users may not create API access tokens."""
+    if not get_workspace_settings().api_tokens_enabled:
+        raise FeatureDisabled(API_TOKENS_OFF)
 
 
 def plans_enabled_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

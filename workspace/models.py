@@ -35,6 +35,12 @@ class WorkspaceSettings(models.Model):
         default=True,
         help_text="Off: plans cannot be exported or imported.",
     )
+    api_tokens_enabled = models.BooleanField(
+        "API access tokens",
+        default=True,
+        help_text="Off: users other than staff cannot create API access tokens (tokens already "
+        "made keep working until revoked).",
+    )
     plan_emails_enabled = models.BooleanField(
         "Plan email notifications",
         default=True,

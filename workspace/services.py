@@ -8,7 +8,13 @@ from workspace.models import SINGLETON_ID, WorkspaceSettings
 from workspace.selectors import forget_workspace_settings
 from workspace.signals import workspace_settings_changed
 
-SWITCHES = ("plans_enabled", "sharing_enabled", "import_export_enabled", "plan_emails_enabled")
+SWITCHES = (
+    "plans_enabled",
+    "sharing_enabled",
+    "import_export_enabled",
+    "api_tokens_enabled",
+    "plan_emails_enabled",
+)
 
 
 def switch_values(row: WorkspaceSettings) -> dict[str, bool]:
@@ -22,6 +28,7 @@ def workspace_settings_update(
     sharing_enabled: bool | None = None,
     import_export_enabled: bool | None = None,
     plan_emails_enabled: bool | None = None,
+    api_tokens_enabled: bool | None = None,
 ) -> WorkspaceSettings:
     """Set the given switches (None keeps a switch as it is); creates the row on first use.
 
@@ -35,6 +42,7 @@ def workspace_settings_update(
         "sharing_enabled": sharing_enabled,
         "import_export_enabled": import_export_enabled,
         "plan_emails_enabled": plan_emails_enabled,
+        "api_tokens_enabled": api_tokens_enabled,
     }
     for name, value in given.items():
         if value is not None:

@@ -23,13 +23,15 @@ def test_anyone_signed_in_reads_the_switches(user: Any, api_client: Any) -> None
     body = api_client(user).get(URL).json()
 
     assert set(body) == {
-        "plansEnabled", "sharingEnabled", "importExportEnabled", "planEmailsEnabled", "updatedAt"
+        "plansEnabled", "sharingEnabled", "importExportEnabled", "planEmailsEnabled",
+        "apiTokensEnabled", "updatedAt",
     }  # fmt: skip
     assert {k: v for k, v in body.items() if k != "updatedAt"} == {
         "plansEnabled": True,
         "sharingEnabled": True,
         "importExportEnabled": True,
         "planEmailsEnabled": True,
+        "apiTokensEnabled": True,
     }
 
 
