@@ -48,12 +48,26 @@ class _PlanInputSerializer(CheckedInputSerializer):
         return clean_tasks(data["tasks"], existing=existing, owner=self.context.get("owner"))[1]
 
 
+PLANS_FILTERS = ("all", "owned", "shared")
+
+
 class PlanListApi(PlansApiView):
     """GET /v4/plans: the user's plans and those shared with them (staff: all), by id, each
-    with the caller's role and its latest run."""
+    with the caller's role and its latest run. `?plansFilter=owned` keeps the caller's own,
+    `shared` those shared with them, `all` (the default) every plan they may see."""
 
     def get(self, request: Request) -> Response:
-        page = paginate(request, selectors.plan_visible_list(user=request.user), newest_first=False)
+        which = request.query_params.get("plansFilter", "all")
+        if which not in PLANS_FILTERS:
+            raise serializers.ValidationError(
+                {"plansFilter": [f"Use one of: {', '.join(PLANS_FILTERS)}."]}
+            )
+        plans = selectors.plan_visible_list(user=request.user)
+        if which == "owned":
+            plans = plans.filter(owner=request.user)
+        elif which == "shared":
+            plans = plans.filter(shares__user=request.user)
+        page = paginate(request, plans, newest_first=False)
         return Response(list_body(PlanOutputSerializer(page.items, many=True).data, page))
 
 

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from plans.models import Plan, PlanShare, Trigger
+from plans.services import ShareInvitation, plan_create, plan_share
 from plans.triggers.services import trigger_create
 from runs.models import PlanRun, RunStatus
+from tests.api.conftest import http_task
 from workspace.services import workspace_settings_update
 
 pytestmark = pytest.mark.django_db
@@ -378,3 +380,24 @@ def test_a_collaborator_cannot_run_a_plan_whose_flow_is_not_theirs(
     assert "'Sales report'" in refused.json()["error"]["message"]
     assert not PlanRun.objects.exists()
     assert api_client(user).post(f"/v4/plans/{plan.pk}/run").status_code == 201
+
+
+def test_plans_filter_keeps_owned_or_shared_plans_and_refuses_other_values(
+    user: Any, other_user: Any, api_client: Any
+) -> None:
+    plan_create(owner=other_user, name="Own", tasks=[http_task("a")])
+    shared = plan_create(owner=user, name="Shared", tasks=[http_task("a")])
+    plan_share(
+        plan=shared, invitations=[ShareInvitation(other_user.username, "viewer")], shared_by=user
+    )
+    client = api_client(other_user)
+
+    def names(query: str) -> list[str]:
+        return [p["name"] for p in client.get(f"/v4/plans{query}").json()["data"]]
+
+    assert names("") == names("?plansFilter=all") == ["Own", "Shared"]
+    assert names("?plansFilter=owned") == ["Own"]
+    assert names("?plansFilter=shared") == ["Shared"]
+    refused = client.get("/v4/plans?plansFilter=mine")
+    assert refused.status_code == 400
+    assert "plansFilter" in refused.json()["error"]["details"]
