@@ -37,6 +37,7 @@ def by_method(**views: type[APIView]) -> Callable[..., HttpResponse]:
             return response
         return handler(request, *args, **kwargs)
 
+    view.operations = dict(views)  # type: ignore[attr-defined]  # read by api.openapi
     return view
 
 
