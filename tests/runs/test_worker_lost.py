@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from plans.models import Plan
 from plans.services import plan_create
 from runs.models import JobStatus, PlanRun, RunStatus
 from runs.services import run_plan
@@ -18,12 +19,11 @@ from tests.helpers import child_pids, wait_for_run, wait_until
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_job_whose_worker_dies_is_failed_and_the_chain_goes_on(
-    user: Any, http_peer: Any, start_celery_worker: Any
-) -> None:
-    http_peer.route("/slow", status=200, hold_s=4)
+def slow_then_cleanup(user: Any, http_peer: Any, *, hold_s: float) -> Plan:
+    """A plan whose first task waits `hold_s` on /slow, then an `always` task calls /cleanup."""
+    http_peer.route("/slow", status=200, hold_s=hold_s)
     http_peer.route("/cleanup", status=200)
-    plan = plan_create(
+    return plan_create(
         owner=user,
         name="Survives a dead worker",
         tasks=[
@@ -36,6 +36,12 @@ def test_a_job_whose_worker_dies_is_failed_and_the_chain_goes_on(
             },
         ],
     )
+
+
+def test_a_job_whose_worker_dies_is_failed_and_the_chain_goes_on(
+    user: Any, http_peer: Any, start_celery_worker: Any
+) -> None:
+    plan = slow_then_cleanup(user, http_peer, hold_s=4)
     worker = start_celery_worker(concurrency=1, JOB_HEARTBEAT_SECONDS="1")
     run = run_plan(plan=plan, source="manual")
     slow = run.jobs.get(position=1)
@@ -62,21 +68,7 @@ def test_a_scheduled_runs_inline_first_job_whose_worker_dies_is_recovered_by_the
     from plans.triggers.services import trigger_create
     from tasks_engine.reaper import reap
 
-    http_peer.route("/slow", status=200, hold_s=6)
-    http_peer.route("/cleanup", status=200)
-    plan = plan_create(
-        owner=user,
-        name="Scheduled, survives a dead worker",
-        tasks=[
-            {"name": "slow", "type": "http", "config": {"url": http_peer.url("/slow")}},
-            {
-                "name": "cleanup",
-                "type": "http",
-                "runWhen": "always",
-                "config": {"url": http_peer.url("/cleanup")},
-            },
-        ],
-    )
+    plan = slow_then_cleanup(user, http_peer, hold_s=6)
     worker = start_celery_worker(concurrency=1, JOB_HEARTBEAT_SECONDS="1")
     # No beat runs in tests: the message sent below is the slot's only firing.
     run_at = timezone.now() + timedelta(seconds=1)
