@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from plans.models import Plan, PlanShare, Trigger
-from plans.services import ShareInvitation, plan_create, plan_share
+from plans.services import plan_create
 from plans.triggers.services import trigger_create
 from runs.models import PlanRun, RunStatus
 from tests.api.conftest import http_task
@@ -383,13 +383,11 @@ def test_a_collaborator_cannot_run_a_plan_whose_flow_is_not_theirs(
 
 
 def test_plans_filter_keeps_owned_or_shared_plans_and_refuses_other_values(
-    user: Any, other_user: Any, api_client: Any
+    user: Any, other_user: Any, api_client: Any, share: Callable[..., Any]
 ) -> None:
     plan_create(owner=other_user, name="Own", tasks=[http_task("a")])
     shared = plan_create(owner=user, name="Shared", tasks=[http_task("a")])
-    plan_share(
-        plan=shared, invitations=[ShareInvitation(other_user.username, "viewer")], shared_by=user
-    )
+    share(shared, other_user)
     client = api_client(other_user)
 
     def names(query: str) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from plans.models import PlanEmailNotifications
 from plans.notifications.services import plan_notifications_get, plan_notifications_update
-from plans.services import ShareInvitation, plan_create, plan_share, plan_unshare
+from plans.services import plan_create, plan_unshare
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,8 @@ def plan(user: Any) -> Any:
     )
 
 
-def share(plan: Any, who: Any, role: str = "viewer") -> None:
-    plan_share(plan=plan, invitations=[ShareInvitation(who.username, role)], shared_by=None)
-
-
 def test_a_new_collaborator_joins_the_failure_list_once(
-    plan: Any, other_user: Any, django_user_model: Any
+    plan: Any, share: Any, other_user: Any, django_user_model: Any
 ) -> None:
     no_mail = django_user_model.objects.create_user("nomail", "", "pw-nomail-1")
 
@@ -40,7 +36,9 @@ def test_a_new_collaborator_joins_the_failure_list_once(
     assert row.enabled is False  # nothing is mailed until the plan's notifications are on
 
 
-def test_someone_already_hearing_of_failures_is_not_added_again(plan: Any, other_user: Any) -> None:
+def test_someone_already_hearing_of_failures_is_not_added_again(
+    plan: Any, share: Any, other_user: Any
+) -> None:
     plan_notifications_update(plan=plan, enabled=True, on_any=["Outsider@Example.com"])
 
     share(plan, other_user)
@@ -49,7 +47,9 @@ def test_someone_already_hearing_of_failures_is_not_added_again(plan: Any, other
     assert (row.on_failure, row.on_any, row.enabled) == ([], ["Outsider@Example.com"], True)
 
 
-def test_losing_access_takes_the_address_off_every_list(plan: Any, other_user: Any) -> None:
+def test_losing_access_takes_the_address_off_every_list(
+    plan: Any, share: Any, other_user: Any
+) -> None:
     share(plan, other_user)
     row = plan_notifications_get(plan)
     plan_notifications_update(

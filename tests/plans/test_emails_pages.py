@@ -182,18 +182,16 @@ def test_run_details_list_the_mails_sent_and_failed(client: Any, user: Any, plan
 
 
 def test_viewers_neither_see_nor_change_the_email_settings(
-    client: Any, user: Any, other_user: Any
+    client: Any, user: Any, other_user: Any, share: Any
 ) -> None:
-    from plans.services import ShareInvitation, plan_create, plan_share
+    from plans.services import plan_create
 
     plan = plan_create(
         owner=user,
         name="Shared",
         tasks=[{"name": "a", "type": "http", "config": {"url": "https://example.com/"}}],
     )
-    plan_share(
-        plan=plan, invitations=[ShareInvitation(other_user.username, "viewer")], shared_by=user
-    )
+    share(plan, other_user)
     client.force_login(other_user)
 
     page = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()

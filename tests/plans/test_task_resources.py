@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from flows.services import flow_create
 from plans.models import Plan, PlanTask
-from plans.services import ShareInvitation, plan_create, plan_share, plan_update
+from plans.services import plan_create, plan_update
 from plans.validation import PlanValidationError
 from tasks_engine.connections import connection_create
 from tasks_engine.models import Connection
@@ -84,12 +84,10 @@ def test_another_users_flow_is_refused_without_naming_it(
 
 
 def test_an_editor_cannot_bring_their_own_connection_into_the_owners_plan(
-    user: Any, other_user: Any, api_client: Any
+    user: Any, other_user: Any, api_client: Any, share: Any
 ) -> None:
     plan = plan_create(owner=user, name="Shared", tasks=[slack_task(slack_connection(user))])
-    plan_share(
-        plan=plan, invitations=[ShareInvitation(other_user.username, "editor")], shared_by=user
-    )
+    share(plan, other_user, "editor")
     editors = slack_connection(other_user, name="editor-workspace")
 
     response = api_client(other_user).patch(

@@ -10,7 +10,7 @@ import pytest
 
 from flows.services import flow_create
 from plans.packages.export import package_filename, plan_package
-from plans.services import ShareInvitation, plan_create, plan_share
+from plans.services import plan_create
 from tests.plans.packages.builders import (
     SALES,
     SECRETS,
@@ -153,7 +153,7 @@ def test_a_flow_file_holds_the_flows_definition(user: Any) -> None:
 
 
 def test_a_flow_the_exporter_cannot_see_is_named_without_its_file(
-    user: Any, other_user: Any
+    user: Any, other_user: Any, share: Any
 ) -> None:
     # A plan shared with `user`, running a flow of its owner's that is not shared with them.
     theirs = flow_create(owner=other_user, name="Their flow", definition=STOCK)
@@ -162,7 +162,7 @@ def test_a_flow_the_exporter_cannot_see_is_named_without_its_file(
         name="Uses theirs",
         tasks=[{"name": "Build", "type": "flow", "config": {"flow": theirs.pk}}],
     )
-    plan_share(plan=plan, invitations=[ShareInvitation(user.username, "viewer")], shared_by=None)
+    share(plan, user)
 
     files = members(plan_package(plan, user=user).to_zip())
 
