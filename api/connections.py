@@ -21,15 +21,10 @@ from rest_framework.views import APIView
 from api.fields import RawJSONField, UtcDateTimeField
 from api.pagination import list_body, paginate
 from api.serializers import StrictInputSerializer
-from tasks_engine.connections import (
-    ConnectionValidationError,
-    connection_create,
-    connection_delete,
-    connection_update,
-    connections_visible_to,
-    secret_status,
-)
-from tasks_engine.models import Connection
+from connections.models import Connection
+from connections.selectors import connections_visible_to, secret_status
+from connections.services import connection_create, connection_delete, connection_update
+from core.errors import ServiceValidationError
 
 _OUTPUT_ONLY = ("id", "createdAt", "updatedAt")
 
@@ -60,7 +55,7 @@ class ConnectionOutputSerializer(serializers.Serializer):
         return secret_status(connection)
 
 
-def _validation_error(exc: ConnectionValidationError) -> serializers.ValidationError:
+def _validation_error(exc: ServiceValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(exc.errors)
 
 
@@ -88,7 +83,7 @@ class ConnectionCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             connection = connection_create(owner=request.user, **serializer.validated_data)
-        except ConnectionValidationError as exc:
+        except ServiceValidationError as exc:
             raise _validation_error(exc) from None
         return Response(ConnectionOutputSerializer(connection).data, status=status.HTTP_201_CREATED)
 
@@ -119,7 +114,7 @@ class ConnectionUpdateApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             connection = connection_update(connection=connection, **serializer.validated_data)
-        except ConnectionValidationError as exc:
+        except ServiceValidationError as exc:
             raise _validation_error(exc) from None
         return Response(ConnectionOutputSerializer(connection).data)
 

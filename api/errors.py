@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from plans.validation import PlanValidationError
+from core.errors import ServiceValidationError
 from runs.services import RunStateError
 from workspace.features import FeatureDisabled
 
@@ -55,7 +55,7 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error in the one shape; domain errors from services map to 400, 403 and 409."""
-    if isinstance(exc, PlanValidationError):
+    if isinstance(exc, ServiceValidationError):
         exc = exceptions.ValidationError(exc.errors)
     if isinstance(exc, RunStateError):
         return error_response("conflict", str(exc), status.HTTP_409_CONFLICT)

@@ -10,24 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from plans.access import Capability, access_plan, plans_visible_to, with_caller_role
 from plans.models import Plan, PlanTask
 from runs.models import Job, JobLogLine, PlanRun
-from runs.selectors import jobs_visible_to, runs_visible_to
+from runs.selectors import jobs_visible_to, runs_visible_to, with_latest_run
 
 JOB_LOG_LIMIT = 2000
 
 
 def _shaped(plans: QuerySet[Plan]) -> QuerySet[Plan]:
-    latest = PlanRun.objects.filter(plan=OuterRef("pk")).order_by("-created_at", "-id")
-    return plans.annotate(
-        latest_run_id=Subquery(latest.values("id")[:1]),
-        latest_run_status=Subquery(latest.values("status")[:1]),
-        latest_run_created_at=Subquery(latest.values("created_at")[:1]),
-    ).prefetch_related(
+    return with_latest_run(plans).prefetch_related(
         Prefetch("tasks", queryset=PlanTask.objects.order_by("position", "id")),
     )
 

@@ -14,8 +14,8 @@ from rest_framework import serializers
 from api.fields import BlankAsNullField, UtcDateTimeField, format_utc
 from plans.models import Plan, PlanTask
 from plans.snapshot import resolved_upstream
+from plans.task_types import REGISTRY
 from runs.models import Job, JobLogLine, PlanRun
-from tasks_engine.executors import REGISTRY
 
 
 def public_config(task: PlanTask) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--firings", type=int, default=60)
-    parser.add_argument("--scheduler", default="plans.triggers.scheduler:TriggerScheduler")
+    parser.add_argument("--scheduler", default="scheduling.scheduler:TriggerScheduler")
     args = parser.parse_args()
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"

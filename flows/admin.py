@@ -26,16 +26,10 @@ from flows.models import (
     FlowParameter,
     FlowWebhook,
     Output,
-    PlanParameterOverride,
     Recipe,
     RecipeStep,
 )
-from flows.services import (
-    FlowValidationError,
-    plan_override_check,
-    plan_override_set,
-    webhook_set_secret,
-)
+from flows.services import webhook_set_secret
 from flows.specs import flow_problem
 
 
@@ -87,7 +81,7 @@ class FlowConnectionsFormSet(BaseInlineFormSet):
         flow = self.instance
         if not flow.owner_id:
             return  # the flow's own form reports the missing owner
-        from tasks_engine.connections import connections_visible_to
+        from connections.selectors import connections_visible_to
 
         usable = connections_visible_to(flow.owner)
         for form in self.forms:
@@ -244,39 +238,3 @@ class RecipeAdmin(admin.ModelAdmin):
         problem = flow_problem(form.instance.flow)
         if problem:
             messages.warning(request, f"Saved, but the flow cannot run yet: {problem}")
-
-
-class OverrideForm(forms.ModelForm):
-    value = forms.CharField(help_text="Checked against the parameter's type.")
-
-    class Meta:
-        model = PlanParameterOverride
-        fields = ["plan", "flow", "name", "value"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if all(data.get(key) for key in ("plan", "flow", "name")):
-            try:
-                plan_override_check(
-                    plan=data["plan"], flow=data["flow"], name=data["name"], value=data["value"]
-                )
-            except FlowValidationError as error:
-                for messages_ in error.errors.values():
-                    for message in messages_:
-                        self.add_error("value", message)
-        return data
-
-
-@admin.register(PlanParameterOverride)
-class PlanParameterOverrideAdmin(admin.ModelAdmin):
-    """Manage parameters in the admin: one row per plan override, saved through the service."""
-
-    form = OverrideForm
-    list_display = ["plan", "flow", "name", "value"]
-    list_select_related = ["plan", "flow"]
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = plan_override_set(
-            plan=obj.plan, flow=obj.flow, name=obj.name, value=form.cleaned_data["value"]
-        )
-        obj.pk = saved.pk

@@ -6,9 +6,8 @@ outputs are identifiers (letters, digits, _) because recipes and outputs refer t
 name, exactly as the engine does. A flow's own name is unique: it is the key of a flow in
 `parameterOverrides` (`{"<flow name>": {"<param>": value}}`).
 
-Jobs of a flow do not point here with a foreign key: an ad-hoc flow job is a `runs.Job` with
-`run=None`, `task_type="flow"` and `task_id=<flow id>`; a flow job inside a plan run points at
-its plan task as every job does (see docs/decisions/flows.md).
+An ad-hoc run of a flow is a `FlowRun` pointing at its one `runs.Job` (a job with no run); a
+flow job inside a plan run belongs to its run as every job does.
 """
 
 from __future__ import annotations
@@ -104,7 +103,7 @@ class Dataset(models.Model):
     flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="datasets")
     name = models.CharField(max_length=100, validators=[identifier])
     connection = models.ForeignKey(
-        "tasks_engine.Connection",
+        "connections.Connection",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -164,7 +163,7 @@ class Output(models.Model):
     name = models.CharField(max_length=100, validators=[identifier])
     recipe = models.ForeignKey(Recipe, on_delete=models.PROTECT, related_name="outputs")
     connection = models.ForeignKey(
-        "tasks_engine.Connection",
+        "connections.Connection",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -205,7 +204,7 @@ class FlowWebhook(models.Model):
     )
     outputs = models.ManyToManyField(Output, blank=True, related_name="webhooks")
     secret = models.ForeignKey(
-        "tasks_engine.Secret", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "connections.Secret", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     retries = models.PositiveSmallIntegerField(default=2)
     timeout_seconds = models.PositiveIntegerField(default=30)
@@ -236,25 +235,25 @@ class FlowEmailNotification(models.Model):
         return [a.strip() for a in addresses.replace("\n", ",").split(",") if a.strip()]
 
 
-class PlanParameterOverride(models.Model):
-    """A plan's own value for one parameter of a flow its tasks use.
+class FlowRun(models.Model):
+    """An ad-hoc run of a flow (Run flow, the API): what was asked, and the job that runs it.
 
-    Lives in `flows` rather than `plans` so that flows own their migrations (see
-    docs/decisions/flows.md). Precedence: flow default < this < trigger < run.
+    The job has no run; it executes through the engine like any job (claim, cancel watcher,
+    heartbeat) and acts with the flow owner's access.
     """
 
-    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
-    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="plan_overrides")
-    name = models.CharField(max_length=100)
-    value = models.JSONField()
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="runs")
+    job = models.OneToOneField("runs.Job", on_delete=models.CASCADE, related_name="flow_run")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outputs = models.JSONField(default=list, blank=True)
+    parameter_overrides = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["plan", "flow", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "flow", "name"], name="planparameteroverride_unique"
-            )
-        ]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["flow", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.flow.name}.{self.name}"
+        return f"Run of {self.flow} (job #{self.job_id})"

@@ -1,10 +1,10 @@
 """Flow parameters in plans: which flows a plan uses, override checks, and effective values.
 
-Precedence, lowest to highest: the flow's default < the plan's override (`PlanParameterOverride`)
+Precedence, lowest to highest: the flow's default < the plan's override (`Plan.parameter_overrides`)
 < the trigger's override (`Trigger.parameter_overrides`) < the run's own overrides
 (`PlanRun.parameter_overrides`). Trigger and run overrides share one shape,
 `{"<flow name>": {"<parameter>": value}}`. The plan and trigger layers are frozen into the run's
-snapshot when the run is created (`snapshot["flowParameters"]`, see `parameter_layers`), so later
+snapshot when the run is created (`snapshot["types"]["flow"]`, see `parameter_layers`), so later
 edits do not change a run that is already queued.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 from flows.engine import ParameterError, ParameterSpec, coerce_parameter
 from flows.engine.results import json_safe
-from flows.models import Flow, FlowParameter, PlanParameterOverride
+from flows.models import Flow, FlowParameter
 
-FLOW_TASK_TYPE = "flow"
+FLOW_TASK_TYPE = "flow"  # the flow task type's name (flows.task_type.FlowTask.name)
 SOURCE_DEFAULT = "flow default"
 SOURCE_PLAN = "plan"
 SOURCE_TRIGGER = "trigger"
@@ -93,22 +93,18 @@ def validate_parameter_overrides(
 
 def plan_overrides(plan: Any) -> dict[str, dict[str, Any]]:
     """The plan's own overrides as `{"<flow name>": {"<param>": value}}`."""
-    layer: dict[str, dict[str, Any]] = {}
-    rows = PlanParameterOverride.objects.filter(plan=plan).select_related("flow")
-    for row in rows.order_by("flow__name", "name"):
-        layer.setdefault(row.flow.name, {})[row.name] = row.value
-    return layer
+    return {
+        flow: dict(values)
+        for flow, values in sorted((plan.parameter_overrides or {}).items())
+        if isinstance(values, Mapping)
+    }
 
 
-def parameter_layers(plan: Any, trigger: Any = None, *, uses_flows: bool = True) -> dict[str, Any]:
-    """The plan and trigger layers to freeze into a new run's snapshot as `flowParameters`.
-
-    `uses_flows=False` (the caller knows the plan has no flow task) leaves the plan layer
-    empty without reading it: only flow tasks read these layers.
-    """
+def parameter_layers(plan: Any, trigger: Any = None) -> dict[str, Any]:
+    """The plan and trigger layers a new run's snapshot freezes (the flow type's
+    `snapshot_data`): `{"plan": {...}, "trigger": {...}}`."""
     trigger_layer = getattr(trigger, "parameter_overrides", None) or {}
-    plan_layer = plan_overrides(plan) if uses_flows else {}
-    return {SOURCE_PLAN: plan_layer, SOURCE_TRIGGER: dict(trigger_layer)}
+    return {SOURCE_PLAN: plan_overrides(plan), SOURCE_TRIGGER: dict(trigger_layer)}
 
 
 def effective_parameters(
@@ -148,17 +144,25 @@ def effective_parameters(
     return values
 
 
+_NO_OVERRIDE: Any = object()
+
+
 @dataclass(frozen=True)
 class PlanParameterRow:
     """One line of Manage parameters: a flow parameter, its inherited value and the override."""
 
     flow: Flow
     parameter: FlowParameter
-    override: PlanParameterOverride | None
+    # The plan's value, or _NO_OVERRIDE when it inherits the flow's default.
+    override: Any
+
+    @property
+    def overridden(self) -> bool:
+        return self.override is not _NO_OVERRIDE
 
     @property
     def effective(self) -> Any:
-        return self.override.value if self.override is not None else self.parameter.default
+        return self.override if self.overridden else self.parameter.default
 
     @property
     def default_text(self) -> str:
@@ -166,7 +170,7 @@ class PlanParameterRow:
 
     @property
     def override_text(self) -> str:
-        return value_text(self.override.value) if self.override is not None else ""
+        return value_text(self.override) if self.overridden else ""
 
 
 def value_text(value: Any) -> str:
@@ -178,11 +182,11 @@ def value_text(value: Any) -> str:
 
 def plan_parameter_rows(plan: Any) -> list[PlanParameterRow]:
     """Every parameter of every flow the plan's tasks use, with the plan's override if any."""
-    overrides = {
-        (row.flow_id, row.name): row for row in PlanParameterOverride.objects.filter(plan=plan)
-    }
+    overrides = plan_overrides(plan)
     return [
-        PlanParameterRow(flow, parameter, overrides.get((flow.pk, parameter.name)))
+        PlanParameterRow(
+            flow, parameter, overrides.get(flow.name, {}).get(parameter.name, _NO_OVERRIDE)
+        )
         for flow in flows_of_plan(plan)
         for parameter in flow.parameters.all()
     ]

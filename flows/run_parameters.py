@@ -13,7 +13,13 @@ from typing import Any
 from flows.engine import FlowError
 from flows.engine.results import json_safe
 from flows.models import Flow
-from flows.parameters import SOURCE_PLAN, SOURCE_RUN, SOURCE_TRIGGER, effective_parameters
+from flows.parameters import (
+    FLOW_TASK_TYPE,
+    SOURCE_PLAN,
+    SOURCE_RUN,
+    SOURCE_TRIGGER,
+    effective_parameters,
+)
 from flows.specs import flow_spec
 from runs.models import PlanRun
 
@@ -34,17 +40,19 @@ def _rows(task_name: str, flow_name: str, parameters: Mapping[str, Any]) -> list
 def run_parameter_rows(run: PlanRun) -> list[dict[str, Any]]:
     """One row per parameter of each flow task: task, flow, name, value, source."""
     tasks = {
-        task["position"]: task for task in run.snapshot.get("tasks", []) if task["type"] == "flow"
+        task["position"]: task
+        for task in run.snapshot.get("tasks", [])
+        if task["type"] == FLOW_TASK_TYPE
     }
     if not tasks:
         return []
-    frozen = run.snapshot.get("flowParameters") or {}
+    frozen = (run.snapshot.get("types") or {}).get(FLOW_TASK_TYPE) or {}
     layers = [
         (SOURCE_PLAN, frozen.get(SOURCE_PLAN) or {}),
         (SOURCE_TRIGGER, frozen.get(SOURCE_TRIGGER) or {}),
         (SOURCE_RUN, run.parameter_overrides or {}),
     ]
-    jobs = {job.position: job for job in run.jobs.filter(task_type="flow")}
+    jobs = {job.position: job for job in run.jobs.filter(task_type=FLOW_TASK_TYPE)}
     flows = Flow.objects.in_bulk([task["config"].get("flow") for task in tasks.values()])
     rows: list[dict[str, Any]] = []
     for position, task in sorted(tasks.items()):

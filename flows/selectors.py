@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from flows.models import Flow
+from flows.parameters import FLOW_TASK_TYPE
 from plans.models import PlanTask
 from runs.models import Job
 
@@ -44,12 +45,12 @@ def flow_get_for_user(user: AbstractBaseUser | AnonymousUser, flow_id: int) -> F
 
 
 def flow_jobs(flow: Flow) -> QuerySet[Job]:
-    """Jobs of the flow, newest first: ad-hoc ones (`run=None`, `task_id=<flow id>`) and those
-    of plan tasks whose config names the flow."""
-    tasks = PlanTask.objects.filter(type="flow", config__flow=flow.pk).values("pk")
+    """Jobs of the flow, newest first: its ad-hoc runs' and those of plan tasks whose config
+    names the flow."""
+    tasks = PlanTask.objects.filter(type=FLOW_TASK_TYPE, config__flow=flow.pk).values("pk")
     return (
-        Job.objects.filter(task_type="flow")
-        .filter(Q(run__isnull=True, task_id=flow.pk) | Q(run__isnull=False, task_id__in=tasks))
+        Job.objects.filter(task_type=FLOW_TASK_TYPE)
+        .filter(Q(flow_run__flow=flow) | Q(run__isnull=False, task_id__in=tasks))
         .select_related("run", "plan")
         .order_by("-created_at", "-id")
     )

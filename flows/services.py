@@ -1,5 +1,5 @@
 """Writes for flows: defining a flow, webhooks and their secrets, plan parameter overrides, and
-starting an ad-hoc flow job. Keyword-only, atomic; errors are FlowValidationError by field path.
+starting an ad-hoc flow job. Keyword-only, atomic; errors are ServiceValidationError by field path.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from core.errors import FieldErrors, ServiceValidationError
 from flows.engine import FlowError, ParameterError
 from flows.models import (
     MAX_WEBHOOKS_PER_FLOW,
@@ -17,25 +18,15 @@ from flows.models import (
     Flow,
     FlowEmailNotification,
     FlowParameter,
+    FlowRun,
     FlowWebhook,
     Output,
-    PlanParameterOverride,
     Recipe,
     RecipeStep,
 )
-from flows.parameters import check_value, flows_of_plan
+from flows.parameters import FLOW_TASK_TYPE, check_value, flows_of_plan
 from flows.specs import flow_problem
 from runs.models import Job
-
-FieldErrors = dict[str, list[str]]
-
-
-class FlowValidationError(Exception):
-    """Raised by services with every bad field, keyed by path (e.g. `webhooks.url`)."""
-
-    def __init__(self, errors: FieldErrors) -> None:
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
 
 
 def _connection_id(value: Any) -> int | None:
@@ -45,7 +36,7 @@ def _connection_id(value: Any) -> int | None:
 def _unusable_connections(owner: AbstractBaseUser, definition: Mapping[str, Any]) -> FieldErrors:
     """Errors for dataset and output connections the flow's owner may not use: runs of the flow
     read and write with its owner's access (the message a missing id gets, so nothing leaks)."""
-    from tasks_engine.connections import connections_visible_to
+    from connections.selectors import connections_visible_to
 
     errors: FieldErrors = {}
     for part in ("datasets", "outputs"):
@@ -67,14 +58,14 @@ def flow_create(
     `definition` holds `parameters` [{name, type, default}], `datasets` [{name, connection
     (id, Connection or None), path, format, options}], `recipes` [{name, source: {"dataset"|
     "recipe": name}, steps: [{kind, ...options}]}] and `outputs` [{name, recipe, connection,
-    path, format, mode, options}]. Raises FlowValidationError (nothing saved) when the name is
+    path, format, mode, options}]. Raises ServiceValidationError (nothing saved) when the name is
     taken or the engine refuses the flow.
     """
     if Flow.objects.filter(name=name).exists():
-        raise FlowValidationError({"name": ["A flow with this name already exists."]})
+        raise ServiceValidationError({"name": ["A flow with this name already exists."]})
     unusable = _unusable_connections(owner, definition)
     if unusable:
-        raise FlowValidationError(unusable)
+        raise ServiceValidationError(unusable)
     flow = Flow.objects.create(owner=owner, name=name, description=description)
     for item in definition.get("parameters", []):
         FlowParameter.objects.create(
@@ -104,7 +95,7 @@ def flow_create(
     for item in definition.get("outputs", []):
         if item["recipe"] not in recipes:
             transaction.set_rollback(True)
-            raise FlowValidationError({"outputs": [f"No recipe named {item['recipe']!r}."]})
+            raise ServiceValidationError({"outputs": [f"No recipe named {item['recipe']!r}."]})
         Output.objects.create(
             flow=flow,
             name=item["name"],
@@ -118,15 +109,15 @@ def flow_create(
     problem = flow_problem(flow)
     if problem:
         transaction.set_rollback(True)
-        raise FlowValidationError({"flow": [problem]})
+        raise ServiceValidationError({"flow": [problem]})
     return flow
 
 
 def flow_check(*, flow: Flow) -> None:
-    """Raise FlowValidationError when the engine refuses the flow as it now stands."""
+    """Raise ServiceValidationError when the engine refuses the flow as it now stands."""
     problem = flow_problem(flow)
     if problem:
-        raise FlowValidationError({"flow": [problem]})
+        raise ServiceValidationError({"flow": [problem]})
 
 
 @transaction.atomic
@@ -146,7 +137,7 @@ def webhook_create(
 ) -> FlowWebhook:
     """Add a webhook to `flow`. `outputs` None means every output; otherwise output names.
 
-    `secret_key` is encrypted into a new Secret row (write-only). Raises FlowValidationError
+    `secret_key` is encrypted into a new Secret row (write-only). Raises ServiceValidationError
     for bad fields, unknown outputs or when the flow already has MAX_WEBHOOKS_PER_FLOW.
     """
     from flows.notifications.webhooks import clean_webhook_fields
@@ -164,7 +155,7 @@ def webhook_create(
     if missing:
         errors["outputs"] = [f"The flow has no output named {', '.join(missing)}."]
     if errors:
-        raise FlowValidationError(errors)
+        raise ServiceValidationError(errors)
     webhook = FlowWebhook.objects.create(
         flow=flow,
         name=name,
@@ -187,8 +178,8 @@ def webhook_create(
 def webhook_set_secret(*, webhook: FlowWebhook, secret_key: str | None) -> FlowWebhook:
     """Replace (text) or remove (None) the webhook's signing key. Secret rows are immutable:
     a new row is made and the old one deleted."""
-    from tasks_engine.models import Secret
-    from tasks_engine.secrets import encrypt_secret
+    from connections.models import Secret
+    from connections.secrets import encrypt_secret
 
     old = webhook.secret_id
     webhook.secret = (
@@ -218,7 +209,7 @@ def email_notification_create(
             except Exception:
                 errors.setdefault(field_name, []).append(f"{address!r} is not an email address.")
     if errors:
-        raise FlowValidationError(errors)
+        raise ServiceValidationError(errors)
     return FlowEmailNotification.objects.create(
         flow=flow, on_success=texts["onSuccess"], on_failure=texts["onFailure"]
     )
@@ -226,38 +217,53 @@ def email_notification_create(
 
 def plan_override_check(*, plan: Any, flow: Flow, name: str, value: Any) -> Any:
     """The value to store for the plan's override of `flow`'s parameter `name` (its type's JSON,
-    dates as text). Raises FlowValidationError keyed `parameterOverrides.<flow>.<name>` when no
+    dates as text). Raises ServiceValidationError keyed `parameterOverrides.<flow>.<name>` when no
     task of the plan uses the flow, the parameter is unknown or the value does not fit."""
     path = f"parameterOverrides.{flow.name}.{name}"
     if flow.pk not in {f.pk for f in flows_of_plan(plan)}:
-        raise FlowValidationError({path: [f"No task of this plan uses the flow '{flow.name}'."]})
+        raise ServiceValidationError({path: [f"No task of this plan uses the flow '{flow.name}'."]})
     parameter = FlowParameter.objects.filter(flow=flow, name=name).first()
     if parameter is None:
-        raise FlowValidationError({path: [f"The flow '{flow.name}' has no parameter {name!r}."]})
+        raise ServiceValidationError({path: [f"The flow '{flow.name}' has no parameter {name!r}."]})
     try:
         clean = check_value(parameter, value)
     except ParameterError as error:
-        raise FlowValidationError({path: [error.message]}) from None
+        raise ServiceValidationError({path: [error.message]}) from None
     return clean
 
 
 @transaction.atomic
-def plan_override_set(*, plan: Any, flow: Flow, name: str, value: Any) -> PlanParameterOverride:
-    """Set the plan's value of parameter `name` of `flow` (which one of its tasks must use).
+def plan_override_set(*, plan: Any, flow: Flow, name: str, value: Any) -> Any:
+    """Set the plan's value of parameter `name` of `flow` (which one of its tasks must use) and
+    return the stored value.
 
-    Checked by `plan_override_check` (raising FlowValidationError); replaces an existing value.
+    Checked by `plan_override_check` (raising ServiceValidationError); replaces an existing value.
     """
     clean = plan_override_check(plan=plan, flow=flow, name=name, value=value)
-    row, _ = PlanParameterOverride.objects.update_or_create(
-        plan=plan, flow=flow, name=name, defaults={"value": clean}
-    )
-    return row
+    stored = type(plan).objects.select_for_update().get(pk=plan.pk).parameter_overrides or {}
+    overrides = {**stored, flow.name: {**stored.get(flow.name, {}), name: clean}}
+    type(plan).objects.filter(pk=plan.pk).update(parameter_overrides=overrides)
+    plan.parameter_overrides = overrides
+    return clean
 
 
+@transaction.atomic
 def plan_override_clear(*, plan: Any, flow: Flow, name: str) -> bool:
     """Remove the plan's override of `name`; True if there was one."""
-    deleted, _ = PlanParameterOverride.objects.filter(plan=plan, flow=flow, name=name).delete()
-    return bool(deleted)
+    overrides = dict(
+        type(plan).objects.select_for_update().get(pk=plan.pk).parameter_overrides or {}
+    )
+    values = dict(overrides.get(flow.name, {}))
+    if name not in values:
+        return False
+    del values[name]
+    if values:
+        overrides[flow.name] = values
+    else:
+        overrides.pop(flow.name, None)
+    type(plan).objects.filter(pk=plan.pk).update(parameter_overrides=overrides)
+    plan.parameter_overrides = overrides
+    return True
 
 
 @transaction.atomic
@@ -267,10 +273,10 @@ def flow_run_adhoc(
     requested_by: AbstractBaseUser | None = None,
     outputs: list[str] | None = None,
     parameter_overrides: Mapping[str, Any] | None = None,
-) -> Job:
-    """Queue an ad-hoc run of `flow` (no plan): a pending Job with `run=None`,
-    `task_type="flow"`, `task_id=<flow id>`, executed by the `flows.run_flow_job` Celery task
-    enqueued on commit. `outputs` None builds all. Raises FlowValidationError for unknown
+) -> FlowRun:
+    """Queue an ad-hoc run of `flow` (no plan): a `FlowRun` and its pending `runs.Job` (no run;
+    it acts with the flow owner's access), executed by the engine's `execute_job` Celery task
+    enqueued on commit. `outputs` None builds all. Raises ServiceValidationError for unknown
     outputs or parameters, values of the wrong type, or a flow the engine refuses.
     """
     errors: FieldErrors = {}
@@ -291,31 +297,33 @@ def flow_run_adhoc(
     if problem:
         errors["flow"] = [problem]
     if errors:
-        raise FlowValidationError(errors)
-    user_id = (
-        requested_by.pk if requested_by is not None and requested_by.is_authenticated else None
-    )
+        raise ServiceValidationError(errors)
+    by = requested_by if requested_by is not None and requested_by.is_authenticated else None
+    selected = list(outputs or [])
+    overrides = dict(parameter_overrides or {})
     job = Job.objects.create(
         run=None,
         plan=None,
         position=1,
-        task_id=flow.pk,
         task_name=flow.name,
-        task_ref="",
-        task_type="flow",
-        result={
-            "request": {
-                "outputs": list(outputs or []),
-                "parameterOverrides": dict(parameter_overrides or {}),
-                "requestedBy": user_id,
-            }
+        task_type=FLOW_TASK_TYPE,
+        owner=flow.owner,
+        spec={
+            "name": flow.name,
+            "type": FLOW_TASK_TYPE,
+            "config": {"flow": flow.pk, "flowName": flow.name, "outputs": selected},
+            # The run layer, in the shape runs give it: {"<flow name>": {...}}.
+            "parameterOverrides": {flow.name: overrides},
         },
+    )
+    flow_run = FlowRun.objects.create(
+        flow=flow, job=job, requested_by=by, outputs=selected, parameter_overrides=overrides
     )
 
     def enqueue() -> None:
-        from flows.tasks import run_flow_job
+        from tasks_engine.tasks import execute_job
 
-        run_flow_job.delay(job.pk)
+        execute_job.delay(job.pk)
 
     transaction.on_commit(enqueue)
-    return job
+    return flow_run

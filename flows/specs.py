@@ -13,9 +13,9 @@ from typing import Any
 
 from django.conf import settings
 
+from connections.models import Connection, ConnectionKind
 from flows.engine import FlowError, FlowSpec
 from flows.models import Dataset, Flow, Output
-from tasks_engine.models import Connection, ConnectionKind
 
 STORAGE_KINDS = (ConnectionKind.LOCAL, ConnectionKind.S3)
 
@@ -24,9 +24,9 @@ def location_dict(connection: Connection | None, *, resolve_secrets: bool) -> di
     """The engine's storage location for `connection` (None: the STORAGE_ROOT folder).
 
     Raises FlowError for a connection that is not a storage connection or whose local root
-    is not usable; with `resolve_secrets`, JobError when a secret row has gone.
+    is not usable; with `resolve_secrets`, TaskError when a secret row has gone.
     """
-    from tasks_engine.storage import StorageError, local_root
+    from connections.storage import StorageError, local_root
 
     if connection is None:
         return {"kind": "local", "root": str(Path(settings.STORAGE_ROOT).resolve())}
@@ -45,7 +45,7 @@ def location_dict(connection: Connection | None, *, resolve_secrets: bool) -> di
             "region": connection.settings.get("region") or None,
         }
         if resolve_secrets:
-            from tasks_engine.connections import connection_resolve
+            from connections.resolve import connection_resolve
 
             secrets = connection_resolve(connection.pk, kinds=(ConnectionKind.S3,)).secrets
             data["access_key_id"] = secrets.get("accessKeyId")

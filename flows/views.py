@@ -13,15 +13,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import ServiceValidationError
 from flows import selectors
 from flows.models import Flow
 from flows.parameters import plan_parameter_rows
-from flows.services import (
-    FlowValidationError,
-    flow_run_adhoc,
-    plan_override_clear,
-    plan_override_set,
-)
+from flows.services import flow_run_adhoc, plan_override_clear, plan_override_set
 from flows.specs import flow_problem
 from plans.access import Capability, access_plan, plan_access
 from workspace.features import plans_enabled_required
@@ -67,8 +63,8 @@ def flow_run_view(request: HttpRequest, flow_id: int) -> HttpResponse:
     """Run flow: queue an ad-hoc job building every output, then show the flow again."""
     flow: Flow = selectors.flow_get_for_user(request.user, flow_id)
     try:
-        job = flow_run_adhoc(flow=flow, requested_by=request.user)
-    except FlowValidationError as error:
+        job = flow_run_adhoc(flow=flow, requested_by=request.user).job
+    except ServiceValidationError as error:
         messages.error(request, f"The flow cannot run: {error}")
     else:
         messages.success(
@@ -122,7 +118,7 @@ def _apply_override(request: HttpRequest, plan: Any) -> dict[str, list[str]]:
         return {}
     try:
         plan_override_set(plan=plan, flow=flow, name=name, value=request.POST.get("value", ""))
-    except FlowValidationError as error:
+    except ServiceValidationError as error:
         for messages_ in error.errors.values():
             for message in messages_:
                 messages.error(request, message)

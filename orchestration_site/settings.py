@@ -54,12 +54,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_celery_beat",
-    "api",
+    # Lowest layer first (see orchestration_site/layers.py).
+    "workspace",
+    "connections",
     "plans",
     "runs",
+    "notifications",
     "tasks_engine",
+    "scheduling",
     "flows",
-    "workspace",
+    "packages",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +151,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
-CELERY_BEAT_SCHEDULER = "plans.triggers.scheduler:TriggerScheduler"
+CELERY_BEAT_SCHEDULER = "scheduling.scheduler:TriggerScheduler"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

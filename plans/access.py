@@ -12,7 +12,7 @@ every plan), or the `editor` / `viewer` role of a `PlanShare`; without one the p
 
 A plan the user cannot view answers 404 (ids do not leak); one they can view but not act on
 answers 403 naming what their role allows (`PlanAccessDenied`). Running also needs access to
-every flow the plan's tasks use (`flows_blocking_run`): sharing a plan does not share its flows.
+every flow the plan's tasks use (`resources_blocking_run`): sharing a plan does not share its flows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, V
 from django.http import Http404
 
 from plans.models import Plan, PlanShare, Trigger
+from plans.task_types import REGISTRY, resource_kind
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -196,32 +197,36 @@ def require(plan: Plan, user: User, need: Capability) -> PlanAccess:
     return access
 
 
-def flows_blocking_run(plan: Plan, user: User) -> list[str]:
-    """Names of the flows the plan's flow tasks use that `user` may not see.
+def resources_blocking_run(plan: Plan, user: User) -> dict[str, list[str]]:
+    """Names, by kind, of the resources the plan's tasks use that `user` may not see and that
+    running needs (`ResourceKind.needed_to_run`: flows).
 
     Sharing a plan does not share its flows, and running a plan needs access to every flow it
     runs (like the seed product), so a collaborator cannot run such a plan by hand; its
     schedules still run it (they run as the plan, not as a person).
     """
-    from flows.models import Flow
-    from flows.selectors import flows_visible_to
-
-    configs = plan.tasks.filter(type="flow").values_list("config", flat=True)
-    flow_ids = {c.get("flow") for c in configs if isinstance(c, dict)} - {None}
-    if not flow_ids:
-        return []
-    hidden = Flow.objects.filter(pk__in=flow_ids).exclude(
-        pk__in=flows_visible_to(user).values("pk")
-    )
-    return list(hidden.order_by("name").values_list("name", flat=True))
+    wanted: dict[str, set[int]] = {}
+    for task in plan.tasks.all():
+        task_type = REGISTRY.get(task.type)
+        for resource in task_type.used_resources(task.config) if task_type else []:
+            if resource_kind(resource.kind).needed_to_run:
+                wanted.setdefault(resource.kind, set()).add(resource.id)
+    blocking: dict[str, list[str]] = {}
+    for kind_name, ids in sorted(wanted.items()):
+        kind = resource_kind(kind_name)
+        hidden = kind.rows().filter(pk__in=ids).exclude(pk__in=kind.visible_to(user).values("pk"))
+        names = list(hidden.order_by("name").values_list("name", flat=True))
+        if names:
+            blocking[kind_name] = names
+    return blocking
 
 
 def require_flow_access(plan: Plan, user: User) -> None:
-    """Raise PlanAccessDenied naming the flows `user` would need to run `plan` by hand."""
-    hidden = flows_blocking_run(plan, user)
-    if hidden:
+    """Raise PlanAccessDenied naming the resources (flows) `user` would need to run `plan` by
+    hand."""
+    for kind, hidden in resources_blocking_run(plan, user).items():
         names = ", ".join(f"'{name}'" for name in hidden)
         raise PlanAccessDenied(
-            f"This plan runs flows you have no access to ({names}); sharing a plan does not "
-            "share its flows. Ask the flows' owner for access, or the plan's owner to run it."
+            f"This plan runs {kind}s you have no access to ({names}); sharing a plan does not "
+            f"share its {kind}s. Ask the {kind}s' owner for access, or the plan's owner to run it."
         )

@@ -20,22 +20,23 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from plans.admin_sharing import PlanShareInline
-from plans.admin_triggers import TriggerInline
-from plans.forms import PlanTaskForm, PlanTaskFormSet
-from plans.models import Plan, PlanRunEmail, PlanTask
-from plans.notifications.forms import (
+from connections.resolve import resolve_secret
+from notifications.forms import (
     FORM_FIELDS,
     PlanAdminForm,
     email_fields_changed,
     save_email_fields,
 )
+from notifications.models import PlanRunEmail
+from plans.admin_sharing import PlanShareInline
+from plans.admin_triggers import TriggerInline
+from plans.forms import PlanTaskForm, PlanTaskFormSet
+from plans.models import Plan, PlanTask
 from plans.services import plan_create, plan_delete, plan_update
 from plans.triggers.services import plan_schedule_update
 from runs.models import RunSource
 from runs.services import run_plan
-from tasks_engine.executors.http_test import http_test_request
-from tasks_engine.secret_refs import resolve_secret
+from tasks_engine.http_test import http_test_request
 
 # Plan fields saved by the schedule service (pausing has rules of its own: no catch-up).
 _SCHEDULE_FIELDS = ("paused", "pause_reason", "overlap_policy")

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -5,6 +7,5 @@ class PlansConfig(AppConfig):
     name = "plans"
 
     def ready(self) -> None:
-        # Trigger sync on plan deletion, the overlap queue and plan emails listen to signals.
-        from plans.notifications import receivers as email_receivers  # noqa: F401
+        # The beat sync follows plan deletion and the workspace's plans switch.
         from plans.triggers import receivers  # noqa: F401

@@ -17,10 +17,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from plans.models import PlanTask, RunWhen, TaskType
+from plans.models import PlanTask, RunWhen
+from plans.task_types import REGISTRY, task_type_choices
 from plans.validation import clean_tasks
-from tasks_engine.executors import REGISTRY
-from tasks_engine.executors.http import METHODS
+from tasks_engine.task_types.http import METHODS
 
 FormErrors = dict[str, list[str]]
 
@@ -109,7 +109,7 @@ def _http_initial(task: PlanTask) -> dict[str, Any]:
 
 
 CONFIG_FIELDS: dict[str, ConfigFields] = {
-    TaskType.HTTP: ConfigFields(
+    "http": ConfigFields(
         fields={
             "method": "http_method",
             "url": "http_url",
@@ -143,8 +143,7 @@ _TASK_FIELDS["upstream"] = "upstream_refs"
 
 
 def _type_choices() -> list[tuple[str, str]]:
-    labels = dict(TaskType.choices)
-    return [(name, labels.get(name, task.label)) for name, task in REGISTRY.items()]
+    return task_type_choices()
 
 
 class PlanTaskForm(forms.ModelForm):
@@ -158,7 +157,7 @@ class PlanTaskForm(forms.ModelForm):
         max_length=40,
         help_text="Short reference name; blank derives it from the name.",
     )
-    type = forms.ChoiceField(choices=_type_choices, initial=TaskType.HTTP)
+    type = forms.ChoiceField(choices=_type_choices, initial="http")
     run_when = forms.ChoiceField(
         choices=RunWhen.choices, initial=RunWhen.ON_SUCCESS, label="Run when"
     )

@@ -10,13 +10,6 @@ from django.conf import settings
 from django.db import models
 
 
-class TaskType(models.TextChoices):
-    HTTP = "http", "HTTP request"
-    SLACK = "slack", "Slack message"
-    DELETE = "delete", "Delete files"
-    FLOW = "flow", "Flow"
-
-
 class RunWhen(models.TextChoices):
     ON_SUCCESS = "onSuccess", "On success"
     ON_FAILURE = "onFailure", "On failure"
@@ -42,6 +35,9 @@ class Plan(models.Model):
     overlap_policy = models.CharField(
         max_length=10, choices=OverlapPolicy.choices, default=OverlapPolicy.ALLOW
     )
+    # The plan's own layer of flow parameter values, `{"<flow name>": {"<param>": value}}`: the
+    # shape of the trigger and run layers. Precedence: flow default < plan < trigger < run.
+    parameter_overrides = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,7 +61,8 @@ class PlanTask(models.Model):
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=200)
     ref = models.CharField(max_length=40, help_text="Short reference name, e.g. fetch_orders.")
-    type = models.CharField(max_length=20, choices=TaskType.choices, default=TaskType.HTTP)
+    # A registered task type's name (`plans.task_types`); the registry, not the column, knows them.
+    type = models.CharField(max_length=20, default="http")
     config = models.JSONField(default=dict, blank=True)
     secrets = models.JSONField(default=dict, blank=True)
     run_when = models.CharField(max_length=10, choices=RunWhen.choices, default=RunWhen.ON_SUCCESS)
@@ -124,6 +121,38 @@ class Trigger(models.Model):
         return f"plans.trigger:{self.pk}"
 
 
+class SlotOutcome(models.TextChoices):
+    SKIPPED = "skipped", "Skipped: a run was still active"
+    QUEUED = "queued", "Queued behind the active run"
+    STARTED = "started", "Started"
+
+
+class TriggerSlot(models.Model):
+    """A scheduled slot that did not simply start a run: skipped, or queued by the overlap policy.
+
+    A queued slot waits (`queued`) until the active run ends and then becomes `started`; its run
+    is the `runs.PlanRun` of the same `(trigger, scheduled_for)`, which is unique there too.
+    """
+
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="slots")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="slots")
+    scheduled_for = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=SlotOutcome.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trigger", "scheduled_for"], name="triggerslot_unique_slot"
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "-scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"{self.trigger_id} @ {self.scheduled_for:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+
 class ShareRole(models.TextChoices):
     VIEWER = "viewer", "Viewer"
     EDITOR = "editor", "Editor"
@@ -159,62 +188,3 @@ class PlanShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} · {self.user} ({self.role})"
-
-
-class PlanEmailNotifications(models.Model):
-    """Who is mailed when a run of the plan ends: one row per plan, created on first edit.
-
-    `on_success`, `on_failure` and `on_any` are lists of addresses (anyone, with or without an
-    account); `on_any` covers succeeded, failed and canceled runs. Nothing is sent while
-    `enabled` is off, and the lists are kept so switching it back on restores them.
-    Change it through `plans.notifications.services`, which validates the addresses.
-    """
-
-    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="email_notifications")
-    enabled = models.BooleanField(
-        default=False, verbose_name="Send email notifications when this plan runs"
-    )
-    on_success = models.JSONField(default=list, blank=True)
-    on_failure = models.JSONField(default=list, blank=True)
-    on_any = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "email notifications"
-        verbose_name_plural = "email notifications"
-
-    def __str__(self) -> str:
-        return f"Email notifications of plan #{self.plan_id}"
-
-
-class RunEmailStatus(models.TextChoices):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-class PlanRunEmail(models.Model):
-    """One recipient's mail about one ended run: the record that it was sent, or why not.
-
-    `(run, address)` is unique, so a retry or a duplicate task delivery sends an address at
-    most once per run; `attempts` counts tries and `error` keeps the last failure.
-    """
-
-    run = models.ForeignKey("runs.PlanRun", on_delete=models.CASCADE, related_name="emails")
-    address = models.CharField(max_length=254)
-    status = models.CharField(
-        max_length=10, choices=RunEmailStatus.choices, default=RunEmailStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["run", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "address"], name="planrunemail_unique_address")
-        ]
-
-    def __str__(self) -> str:
-        return f"Run #{self.run_id} -> {self.address}: {self.status}"

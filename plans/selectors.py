@@ -5,56 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 
-from plans.access import plans_visible_to, with_caller_role
 from plans.models import Plan, PlanShare, PlanTask, RunWhen
 from plans.snapshot import resolved_upstream
-from runs.models import PlanRun
-
-
-def plan_list_with_latest_run(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """Visible plans annotated with `task_count`, the caller's role (`caller_role`) and their
-    latest run's id, status and time.
-
-    The annotations are correlated subqueries, so a page of plans is one query however many
-    plans or runs exist (the (plan, -created_at) index serves the subqueries).
-    """
-    latest = PlanRun.objects.filter(plan=OuterRef("pk")).order_by("-created_at", "-id")
-    task_count = (
-        PlanTask.objects.filter(plan=OuterRef("pk"))
-        .order_by()
-        .values("plan")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        with_caller_role(plans_visible_to(user), user)
-        .select_related("owner")
-        .annotate(
-            latest_run_id=Subquery(latest.values("pk")[:1]),
-            latest_run_status=Subquery(latest.values("status")[:1]),
-            latest_run_created_at=Subquery(latest.values("created_at")[:1]),
-            latest_run_finished_at=Subquery(latest.values("finished_at")[:1]),
-            task_count=Subquery(task_count),
-        )
-        .order_by("name", "id")
-    )
 
 
 def plan_collaborators(plan: Plan) -> QuerySet[PlanShare]:
     """The plan's shares with their users, oldest first (the owner is not among them)."""
     return PlanShare.objects.filter(plan=plan).select_related("user").order_by("id")
-
-
-def plan_runs(plan: Plan) -> QuerySet[PlanRun]:
-    """The plan's runs, newest first (page it: a plan may have years of history)."""
-    return (
-        PlanRun.objects.filter(plan=plan)
-        .select_related("requested_by")
-        .order_by("-created_at", "-id")
-    )
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
+from connections.models import Secret
+from connections.secrets import encrypt_secret
+from core.errors import FieldErrors, ServiceValidationError
 from plans.models import Plan, PlanShare, PlanTask, ShareRole
-from plans.validation import FieldErrors, PlanValidationError, TaskInput, clean_tasks
-from tasks_engine.models import Secret
-from tasks_engine.secrets import encrypt_secret
+from plans.signals import plan_shared, plan_unshared
+from plans.validation import TaskInput, clean_tasks
 
 
 def _clean_plan_fields(name: Any, description: Any, errors: FieldErrors) -> None:
@@ -65,13 +67,13 @@ def _save_tasks(plan: Plan, tasks: list[TaskInput]) -> None:
 def plan_create(
     *, owner: AbstractBaseUser, name: str, description: str = "", tasks: list[dict[str, Any]]
 ) -> Plan:
-    """Create a plan with its tasks. Raises PlanValidationError naming every bad field; saves nothing then."""
+    """Create a plan with its tasks. Raises ServiceValidationError naming every bad field; saves nothing then."""
     errors: FieldErrors = {}
     _clean_plan_fields(name, description, errors)
     cleaned, task_errors = clean_tasks(tasks, owner=owner)
     errors.update(task_errors)
     if errors:
-        raise PlanValidationError(errors)
+        raise ServiceValidationError(errors)
     plan = Plan.objects.create(owner=owner, name=name.strip(), description=description)
     _save_tasks(plan, cleaned)
     return plan
@@ -101,7 +103,7 @@ def plan_update(
         cleaned, task_errors = clean_tasks(tasks, existing=list(plan.tasks.all()), owner=plan.owner)
         errors.update(task_errors)
     if errors:
-        raise PlanValidationError(errors)
+        raise ServiceValidationError(errors)
     if name is not None:
         plan.name = name.strip()
     if description is not None:
@@ -205,7 +207,7 @@ def plan_share(
     *, plan: Plan, invitations: list[ShareInvitation], shared_by: AbstractBaseUser | None
 ) -> list[PlanShare]:
     """Share `plan` with each invited user in their role; a user who already has a share gets
-    the new role. A new collaborator's address joins the plan's failure email list. Raises PlanValidationError naming every entry that is not an active user
+    the new role. A new collaborator's address joins the plan's failure email list. Raises ServiceValidationError naming every entry that is not an active user
     (or is the owner, or has an unknown role) and saves nothing then; raises
     `workspace.features.FeatureDisabled` while sharing is turned off.
 
@@ -216,9 +218,7 @@ def plan_share(
     require_sharing_enabled()
     grants, errors = share_grants(plan=plan, invitations=invitations)
     if errors:
-        raise PlanValidationError(errors)
-    from plans.notifications.services import plan_notifications_watch_failures
-
+        raise ServiceValidationError(errors)
     shares = []
     newcomers: list[str] = []
     for found, role in grants:
@@ -231,8 +231,8 @@ def plan_share(
         shares.append(share)
         if created and found.email:
             newcomers.append(found.email)
-    # Collaborators hear of failed runs by default (seed product); a role change is not new.
-    plan_notifications_watch_failures(plan=plan, addresses=newcomers)
+    # Collaborators hear of failed runs by default (seed product; `notifications` listens).
+    plan_shared.send(sender=Plan, plan=plan, new_addresses=newcomers)
     return shares
 
 
@@ -243,13 +243,10 @@ def plan_unshare(*, plan: Plan, user_id: int) -> bool:
 
     Allowed while sharing is turned off: removing access is always possible.
     """
-    from plans.notifications.services import plan_notifications_unsubscribe
-
     share = PlanShare.objects.filter(plan=plan, user_id=user_id).select_related("user").first()
     if share is None:
         return False
     share.delete()
     # Run mails describe the plan; someone who may no longer see it stops getting them.
-    if share.user.email:
-        plan_notifications_unsubscribe(plan_id=plan.pk, address=share.user.email)
+    plan_unshared.send(sender=Plan, plan=plan, user=share.user)
     return True

@@ -1,8 +1,9 @@
 """Freezing a plan into the JSON a run executes.
 
 A snapshot holds everything a run needs to execute without reading the plan again: tasks in
-order with their configs, conditions and resolved upstream refs. Secrets appear only as
-references (`tasks_engine.Secret` ids), never as values.
+order with their configs, conditions and resolved upstream refs, and under `types` what each
+task type present froze for itself (`TaskType.snapshot_data`: the flow type's parameter
+layers). Secrets appear only as references (`connections.Secret` ids), never as values.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from plans.models import Plan, PlanTask
+from plans.models import Plan, PlanTask, Trigger
+from plans.task_types import REGISTRY
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 def resolved_upstream(tasks: list[PlanTask]) -> dict[int, list[str]]:
@@ -43,8 +45,24 @@ def task_entry(task: PlanTask, upstream: list[str]) -> dict[str, Any]:
     }
 
 
-def build_snapshot(plan: Plan) -> dict[str, Any]:
-    """The plan as it is now, as a JSON-serialisable dict."""
+def types_data(plan: Plan, trigger: Trigger | None, tasks: list[PlanTask]) -> dict[str, Any]:
+    """What each task type present in `tasks` freezes for itself, by type name."""
+    data: dict[str, Any] = {}
+    for name in dict.fromkeys(task.type for task in tasks):
+        task_type = REGISTRY.get(name)
+        if task_type is None:
+            continue
+        frozen = task_type.snapshot_data(
+            plan=plan, trigger=trigger, tasks=[t for t in tasks if t.type == name]
+        )
+        if frozen is not None:
+            data[name] = frozen
+    return data
+
+
+def build_snapshot(plan: Plan, *, trigger: Trigger | None = None) -> dict[str, Any]:
+    """The plan as it is now (for a run started by `trigger`, if any), as a JSON-serialisable
+    dict."""
     tasks = list(plan.tasks.order_by("position", "id"))
     upstream = resolved_upstream(tasks)
     return {
@@ -57,4 +75,5 @@ def build_snapshot(plan: Plan) -> dict[str, Any]:
             "ownerId": plan.owner_id,
         },
         "tasks": [task_entry(task, upstream[task.pk]) for task in tasks],
+        "types": types_data(plan, trigger, tasks),
     }

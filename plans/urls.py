@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
+from notifications import views as email_views
+from packages import views as package_views
 from plans import views
-from plans.notifications import views as email_views
-from plans.packages import views as package_views
 from plans.triggers import views as trigger_views
 
 app_name = "plans"

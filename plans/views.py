@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import ServiceValidationError
 from plans import selectors
-from plans.access import Capability, access_plan, flows_blocking_run, plan_access
+from plans.access import Capability, access_plan, plan_access, resources_blocking_run
 from plans.models import ShareRole
 from plans.services import ShareInvitation, plan_share, plan_unshare
-from plans.validation import PlanValidationError
+from runs import selectors as run_selectors
 from runs.models import RunSource
 from runs.services import run_plan
 from workspace.features import plans_enabled_required
@@ -30,7 +31,7 @@ RUNS_PER_PAGE = 20
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Plans the user may see (their own, shared with them, all for staff), with each one's
     latest run."""
-    paginator = Paginator(selectors.plan_list_with_latest_run(request.user), PLANS_PER_PAGE)
+    paginator = Paginator(run_selectors.plan_list_with_latest_run(request.user), PLANS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "plans/list.html", {"page": page, "plans": page.object_list})
 
@@ -43,7 +44,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     owner and staff, the Share section."""
     plan = access_plan(request.user, plan_id)
     access = plan_access(plan, request.user)
-    runs_page = Paginator(selectors.plan_runs(plan), RUNS_PER_PAGE).get_page(
+    runs_page = Paginator(run_selectors.plan_runs(plan), RUNS_PER_PAGE).get_page(
         request.GET.get("runs_page")
     )
     manage = access is not None and access.can_manage
@@ -56,7 +57,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "task_rows": selectors.plan_task_rows(plan),
             "runs_page": runs_page,
             "runs": runs_page.object_list,
-            "blocked_flows": flows_blocking_run(plan, request.user)
+            "blocked_flows": resources_blocking_run(plan, request.user).get("flow", [])
             if access is not None and access.shared
             else [],
             "sharing_enabled": get_workspace_settings().sharing_enabled,
@@ -92,7 +93,7 @@ def plan_share_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     invitations = [ShareInvitation(who=name, role=role) for name in names if name]
     try:
         shares = plan_share(plan=plan, invitations=invitations, shared_by=request.user)
-    except PlanValidationError as error:
+    except ServiceValidationError as error:
         for problems in error.errors.values():
             for problem in problems:
                 messages.error(request, problem)

@@ -111,10 +111,15 @@ class PlanRun(models.Model):
 
 
 class Job(models.Model):
-    """One task's execution inside a run (or an ad-hoc flow run, with no run).
+    """One task's execution: inside a run, or on its own (an ad-hoc flow run: `run` is None and
+    `flows.FlowRun` points at the job).
 
-    `task_*` fields copy the snapshot so history pages need no join to the snapshot JSON.
-    `heartbeat_at` is touched while the job runs; a stale heartbeat means its worker died.
+    `spec` is the task as the job executes it (for a run's job, its snapshot entry: type,
+    config, secret references, condition, upstream), so the runner never reads the snapshot.
+    `task_*` fields copy it for the history pages. A job with no run acts with `owner`'s access
+    and is visible to them (and staff). `heartbeat_at` is touched while the job runs; a stale
+    heartbeat means its worker died. `cancel_requested` stops a job with no run (a run's jobs
+    follow the run's status).
     """
 
     run = models.ForeignKey(
@@ -128,7 +133,12 @@ class Job(models.Model):
     task_name = models.CharField(max_length=200)
     task_ref = models.CharField(max_length=40, blank=True)
     task_type = models.CharField(max_length=20)
+    spec = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    cancel_requested = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
     worker = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -146,6 +156,7 @@ class Job(models.Model):
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["plan", "-created_at"]),
             models.Index(fields=["task_type", "-created_at"]),
+            models.Index(fields=["owner", "-created_at"]),
         ]
 
     def __str__(self) -> str:
@@ -176,34 +187,3 @@ class JobLogLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.level} {self.message[:80]}"
-
-
-class SlotOutcome(models.TextChoices):
-    SKIPPED = "skipped", "Skipped: a run was still active"
-    QUEUED = "queued", "Queued behind the active run"
-    STARTED = "started", "Started"
-
-
-class TriggerSlot(models.Model):
-    """A scheduled slot that did not simply start a run (skipped or queued by the overlap policy)."""
-
-    trigger = models.ForeignKey("plans.Trigger", on_delete=models.CASCADE, related_name="slots")
-    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="slots")
-    scheduled_for = models.DateTimeField()
-    outcome = models.CharField(max_length=10, choices=SlotOutcome.choices)
-    run = models.ForeignKey(
-        PlanRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-scheduled_for"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["trigger", "scheduled_for"], name="triggerslot_unique_slot"
-            ),
-        ]
-        indexes = [models.Index(fields=["plan", "-scheduled_for"])]
-
-    def __str__(self) -> str:
-        return f"{self.trigger_id} @ {self.scheduled_for:%Y-%m-%d %H:%M:%S} {self.outcome}"

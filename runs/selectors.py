@@ -5,11 +5,59 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from plans.access import visible_plans_q
+from plans.access import plans_visible_to, visible_plans_q, with_caller_role
+from plans.models import Plan, PlanTask
 from runs.models import Job, JobLogLine, JobStatus, PlanRun
+
+
+def with_latest_run(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    """`plans` annotated with their latest run's `latest_run_id`, `latest_run_status`,
+    `latest_run_created_at` and `latest_run_finished_at` (None without runs).
+
+    Correlated subqueries on the (plan, -created_at) index: a page of plans is one query
+    however many plans or runs exist.
+    """
+    latest = PlanRun.objects.filter(plan=OuterRef("pk")).order_by("-created_at", "-id")
+    return plans.annotate(
+        latest_run_id=Subquery(latest.values("pk")[:1]),
+        latest_run_status=Subquery(latest.values("status")[:1]),
+        latest_run_created_at=Subquery(latest.values("created_at")[:1]),
+        latest_run_finished_at=Subquery(latest.values("finished_at")[:1]),
+    )
+
+
+def plan_list_with_latest_run(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+    """Visible plans annotated with `task_count`, the caller's role (`caller_role`) and their
+    latest run's id, status and time.
+
+    The annotations are correlated subqueries, so a page of plans is one query however many
+    plans or runs exist (the (plan, -created_at) index serves the subqueries).
+    """
+    task_count = (
+        PlanTask.objects.filter(plan=OuterRef("pk"))
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        with_latest_run(with_caller_role(plans_visible_to(user), user))
+        .select_related("owner")
+        .annotate(task_count=Subquery(task_count))
+        .order_by("name", "id")
+    )
+
+
+def plan_runs(plan: Plan) -> QuerySet[PlanRun]:
+    """The plan's runs, newest first (page it: a plan may have years of history)."""
+    return (
+        PlanRun.objects.filter(plan=plan)
+        .select_related("requested_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PlanRun]:
@@ -18,21 +66,16 @@ def runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[PlanRun]
 
 
 def jobs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Job]:
-    """Jobs of the plans `user` may see, and ad-hoc runs of the flows they own (staff: all).
+    """Jobs of the plans `user` may see, and the jobs with no run they own (staff: all).
 
-    An ad-hoc flow job has no run and no plan; its `task_id` is the flow's id.
+    A job with no run (an ad-hoc flow run) has no plan; its `owner` is whose access it acts
+    with (the flow's owner).
     """
-    from flows.models import Flow
-
     if not user.is_authenticated:
         return Job.objects.none()
     if user.is_staff:
         return Job.objects.all()
-    own_flows = Flow.objects.filter(owner=user).values("pk")
-    return Job.objects.filter(
-        visible_plans_q(user, via="plan__")
-        | Q(plan__isnull=True, run__isnull=True, task_type="flow", task_id__in=own_flows)
-    )
+    return Job.objects.filter(visible_plans_q(user, via="plan__") | Q(run__isnull=True, owner=user))
 
 
 def run_get_for_user(user: AbstractBaseUser | AnonymousUser, run_id: int) -> PlanRun:

@@ -8,10 +8,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from core.errors import FieldErrors, ServiceValidationError, merge_errors
 from plans.models import Plan, Trigger
 from plans.snapshot import build_snapshot
+from plans.task_types import REGISTRY
 from runs import state
 from runs.models import ACTIVE_RUN_STATUSES, Job, JobStatus, PlanRun, RunSource, RunStatus
+from runs.signals import run_queued
 from workspace.features import require_plans_enabled
 
 
@@ -30,6 +33,7 @@ def _create_run(*, plan: Plan, snapshot: dict[str, Any], source: str, **fields: 
             task_name=task["name"],
             task_ref=task["ref"],
             task_type=task["type"],
+            spec=task,
         )
         for task in snapshot["tasks"]
     )
@@ -37,20 +41,25 @@ def _create_run(*, plan: Plan, snapshot: dict[str, Any], source: str, **fields: 
 
 
 def _check_parameter_overrides(plan: Plan, overrides: dict[str, Any] | None) -> None:
-    """Raise PlanValidationError keyed `parameterOverrides.<flow>.<param>` for an unknown flow
-    or parameter, or a value of the wrong type (see `flows.parameters`)."""
-    from flows.parameters import validate_parameter_overrides
-    from plans.validation import PlanValidationError
-
-    errors = validate_parameter_overrides(plan, overrides or {})
+    """Raise ServiceValidationError for run `parameterOverrides` the plan's task types refuse
+    (keyed `parameterOverrides.<...>`; for flows an unknown flow or parameter, or a value of
+    the wrong type); overrides when no registered type takes any are refused whole."""
+    if not overrides:
+        return
+    takers = [task_type for task_type in REGISTRY.values() if task_type.takes_run_overrides]
+    if not takers:
+        raise ServiceValidationError(
+            {"parameterOverrides": ["No task of this plan takes parameter overrides."]}
+        )
+    errors: FieldErrors = {}
+    for task_type in takers:
+        merge_errors(errors, task_type.check_run_overrides(plan=plan, overrides=overrides))
     if errors:
-        raise PlanValidationError(errors)
+        raise ServiceValidationError(errors)
 
 
 def _enqueue_on_commit(run: PlanRun) -> None:
-    from tasks_engine import dispatch
-
-    transaction.on_commit(lambda: dispatch.enqueue(run.pk))
+    transaction.on_commit(lambda: run_queued.send(sender=PlanRun, run_id=run.pk))
 
 
 @transaction.atomic
@@ -68,25 +77,23 @@ def run_plan(
 ) -> PlanRun:
     """Snapshot the plan and queue a run of it: one pending job per task, enqueued on commit.
 
-    With `enqueue=False` nothing is sent: the caller must start the run after the commit
-    (`tasks_engine.dispatch.enqueue` or `start_here`), or the reaper resumes it after its
-    stall delay.
+    On commit `runs.signals.run_queued` is sent, on which the engine sends the jobs to the
+    workers. With `enqueue=False` nothing is sent: the caller must start the run after the
+    commit (`tasks_engine.dispatch.enqueue` or `start_here`), or the reaper resumes it after
+    its stall delay.
 
     Raises `django.db.IntegrityError` when `(trigger, scheduled_for)` already has a run; callers
     that fire slots catch it (inside their own savepoint) to make a slot start at most one run.
-    Raises `plans.validation.PlanValidationError` for parameter overrides naming an unknown flow
-    or parameter, or a value of the wrong type, and `workspace.features.FeatureDisabled` while
+    Raises `core.errors.ServiceValidationError` for parameter overrides the plan's task types
+    refuse (for flows: an unknown flow or parameter, or a value of the wrong type), and `workspace.features.FeatureDisabled` while
     plans are turned off in the workspace settings (whoever asks: the firing checks first).
     Who may run the plan is the caller's business (`plans.access`).
     """
     require_plans_enabled()
     _check_parameter_overrides(plan, parameter_overrides)
-    snapshot = build_snapshot(plan)
-    # Flow parameter layers are frozen so later plan/trigger edits do not change this run.
-    from flows.parameters import FLOW_TASK_TYPE, parameter_layers
-
-    uses_flows = any(task["type"] == FLOW_TASK_TYPE for task in snapshot["tasks"])
-    snapshot["flowParameters"] = parameter_layers(plan, trigger, uses_flows=uses_flows)
+    # Task types freeze their own data (the flow type: its parameter layers), so later plan
+    # and trigger edits do not change this run.
+    snapshot = build_snapshot(plan, trigger=trigger)
     run = _create_run(
         plan=plan,
         snapshot=snapshot,

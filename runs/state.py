@@ -62,6 +62,15 @@ def job_finish(
     return bool(query.update(status=status, result=result, error=error, finished_at=timezone.now()))
 
 
+def job_cancel_alone(job_id: int) -> bool:
+    """pending -> canceled for a job with no run whose cancel was requested."""
+    return bool(
+        Job.objects.filter(pk=job_id, run__isnull=True, status=JobStatus.PENDING).update(
+            status=JobStatus.CANCELED, error="Canceled.", finished_at=timezone.now()
+        )
+    )
+
+
 def job_heartbeat(job_id: int, *, worker: str) -> bool:
     return bool(
         Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -12,33 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
+from core.formatting import duration_text
+from core.masking import mask_headers
 from plans.access import Capability, plan_access, plans_visible_to, require
-from plans.models import TaskType
+from plans.task_types import REGISTRY, task_type_choices
 from runs import selectors
 from runs.models import Job, JobStatus, PlanRun, RunStatus
 from runs.services import RunStateError, run_cancel, run_retry
-from tasks_engine.http_client import mask_headers
 from workspace.features import plans_enabled_required, require_plans_enabled
 
 JOBS_PER_PAGE = 50
-
-
-def duration_text(value: timedelta | None) -> str:
-    """A short human duration: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`; empty for None."""
-    if value is None:
-        return ""
-    seconds = max(value.total_seconds(), 0.0)
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 @dataclass(frozen=True)
@@ -74,12 +59,24 @@ def _live_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
 @plans_enabled_required
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    """Run Details: the run's status and one row per job, refreshed while the run is active."""
-    from flows.run_parameters import run_parameter_rows
-
+    """Run Details: the run's status and one row per job, refreshed while the run is active,
+    and the sections the run's task types add (flow parameters)."""
     run = selectors.run_get_for_user(request.user, run_id)
-    context = {**_live_context(request, run), "parameter_rows": run_parameter_rows(run)}
+    context = _live_context(request, run)
+    context["type_sections"] = _type_sections(request, run, context)
     return render(request, "runs/detail.html", context)
+
+
+def _type_sections(request: HttpRequest, run: PlanRun, page: dict[str, Any]) -> list[str]:
+    sections: list[str] = []
+    for name in dict.fromkeys(task["type"] for task in run.snapshot.get("tasks", [])):
+        task_type = REGISTRY.get(name)
+        section = task_type.run_details_section(run) if task_type is not None else None
+        if section is not None:
+            template, context = section
+            context = {"run": run, "can_retry": page["can_retry"], **context}
+            sections.append(render_to_string(template, context, request=request))
+    return sections
 
 
 @login_required
@@ -113,7 +110,7 @@ def run_cancel_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_POST
 def run_retry_view(request: HttpRequest, run_id: int) -> HttpResponse:
     """Start a retry-from-failed run and show it."""
-    from plans.validation import PlanValidationError
+    from core.errors import ServiceValidationError
 
     run = selectors.run_get_for_user(request.user, run_id)
     require(run.plan, request.user, Capability.RUN)
@@ -124,7 +121,7 @@ def run_retry_view(request: HttpRequest, run_id: int) -> HttpResponse:
     except RunStateError as error:
         messages.error(request, str(error))
         return redirect("runs:detail", run_id=run.pk)
-    except PlanValidationError as error:
+    except ServiceValidationError as error:
         for path, problems in error.errors.items():
             messages.error(request, f"{path}: {' '.join(problems)}")
         return redirect("runs:detail", run_id=run.pk)
@@ -164,7 +161,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "filter_query": query.urlencode(),
             "statuses": JobStatus.choices,
-            "task_types": TaskType.choices,
+            "task_types": task_type_choices(),
             "plan_choices": plans_visible_to(request.user)
             .order_by("name", "id")
             .values_list("pk", "name"),

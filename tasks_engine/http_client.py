@@ -24,19 +24,10 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from core.masking import MASK, is_credential_header, mask_headers  # noqa: F401  (re-export)
+
 MAX_BODY_BYTES = 1024 * 1024
 SHOWN_BODY_BYTES = 64 * 1024
-MASK = "••••"
-_SENSITIVE = (
-    "authorization",
-    "cookie",
-    "token",
-    "secret",
-    "password",
-    "api-key",
-    "apikey",
-    "signature",
-)
 
 
 class RequestCanceled(Exception):
@@ -87,18 +78,6 @@ def signature_headers(secret: str, body: bytes, *, timestamp: int | None = None)
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     return {"X-Plans-Timestamp": ts, "X-Plans-Signature": f"sha256={digest}"}
-
-
-def is_credential_header(name: str) -> bool:
-    """Whether a header's name says it carries a credential (Authorization, X-Api-Key, ...)."""
-    return any(word in name.lower() for word in _SENSITIVE)
-
-
-def mask_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Headers safe to store and show: values of credential-like headers replaced by ••••."""
-    return {
-        name: (MASK if is_credential_header(name) else value) for name, value in headers.items()
-    }
 
 
 def status_matches(status: int, codes: list[int | str]) -> bool:

@@ -1,8 +1,9 @@
 """Executing one job inside a worker: claim, decide, run, record.
 
-Returns whether the Celery chain should go on. A duplicate delivery of a job that another
-worker is running returns STOP, so the duplicate's copy of the chain dies there and the
-next job is never started twice or early.
+Every job goes through here: a run's jobs (as links of the run's Celery chain) and jobs with
+no run (an ad-hoc flow run, one message of its own). Returns whether the Celery chain should
+go on. A duplicate delivery of a job that another worker is running returns STOP, so the
+duplicate's copy of the chain dies there and the next job is never started twice or early.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from connections.resolve import resolve_task_secret
+from core.errors import TaskError
+from plans.task_types import REGISTRY
 from runs import state
 from runs.conditions import skip_reason
 from runs.models import Job, JobLogLine, JobStatus, PlanRun, RunStatus
-from tasks_engine.executors import REGISTRY
-from tasks_engine.executors.base import ExecutionContext, ExecutionResult
 from tasks_engine.reference_context import build_context
+from tasks_engine.rendering import render_text
+from tasks_engine.task_types.base import ExecutableTaskType, ExecutionContext, ExecutionResult
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +68,10 @@ def execute(job_id: int, *, job: Job | None = None) -> Next:
     """
     if job is None or job.pk != job_id:
         job = Job.objects.select_related("run").filter(pk=job_id).first()
-    if job is None or job.run is None:
+    if job is None:
         return Next.STOP
+    if job.run is None:
+        return _execute_alone(job)
     run = job.run
     if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED):
         state.jobs_cancel_pending(run.pk)
@@ -78,12 +84,11 @@ def execute(job_id: int, *, job: Job | None = None) -> Next:
         return Next.STOP
     if job.status != JobStatus.PENDING:
         return _handle_not_pending(job)
+    spec = _task_spec(run, job)
     upstream_statuses = list(
-        Job.objects.filter(run=run, task_ref__in=_task_spec(run, job)["upstream"]).values_list(
-            "status", flat=True
-        )
+        Job.objects.filter(run=run, task_ref__in=spec["upstream"]).values_list("status", flat=True)
     )
-    reason = skip_reason(_task_spec(run, job)["runWhen"], upstream_statuses)
+    reason = skip_reason(spec["runWhen"], upstream_statuses)
     if reason is not None:
         if state.job_skip(job.pk, reason=reason):
             state.run_start(run.pk)
@@ -96,6 +101,23 @@ def execute(job_id: int, *, job: Job | None = None) -> Next:
     state.run_start(run.pk)
     _run_claimed(job, run, me)
     return Next.CONTINUE
+
+
+def _execute_alone(job: Job) -> Next:
+    """A job with no run (an ad-hoc flow run): claim it and run it; no chain follows."""
+    if job.status == JobStatus.PENDING and job.cancel_requested:
+        state.job_cancel_alone(job.pk)
+        return Next.STOP
+    if job.status != JobStatus.PENDING:
+        _handle_not_pending(job)
+        return Next.STOP
+    me = worker_name()
+    if not state.job_claim(job.pk, worker=me):
+        job.refresh_from_db()
+        _handle_not_pending(job)
+        return Next.STOP
+    _run_claimed(job, None, me)
+    return Next.STOP
 
 
 def _handle_not_pending(job: Job) -> Next:
@@ -121,7 +143,10 @@ def _handle_not_pending(job: Job) -> Next:
         job.refresh_from_db(fields=["status", "heartbeat_at"])
 
 
-def _task_spec(run: PlanRun, job: Job) -> dict[str, Any]:
+def _task_spec(run: PlanRun | None, job: Job) -> dict[str, Any]:
+    """The task the job executes: its own `spec`, or (rows from before `spec`) the snapshot's."""
+    if job.spec or run is None:
+        return job.spec
     for task in run.snapshot["tasks"]:
         if task["position"] == job.position:
             return task
@@ -129,9 +154,10 @@ def _task_spec(run: PlanRun, job: Job) -> dict[str, Any]:
 
 
 class _Watcher(threading.Thread):
-    """Keeps the job's heartbeat fresh and sets `cancel` when the run is canceled or overruns."""
+    """Keeps the job's heartbeat fresh and sets `cancel` when the run is canceled or ended (or,
+    for a job with no run, when its cancel is requested)."""
 
-    def __init__(self, job: Job, run: PlanRun, worker: str, cancel: threading.Event) -> None:
+    def __init__(self, job: Job, run: PlanRun | None, worker: str, cancel: threading.Event) -> None:
         super().__init__(name=f"plans-watch-{job.pk}", daemon=True)
         self.job, self.plan_run, self.worker, self.cancel = job, run, worker, cancel
         self.stopped = threading.Event()
@@ -143,12 +169,7 @@ class _Watcher(threading.Thread):
         try:
             while not self.stopped.wait(0.25):
                 ticks += 0.25
-                status = (
-                    PlanRun.objects.filter(pk=self.plan_run.pk)
-                    .values_list("status", flat=True)
-                    .first()
-                )
-                if status in (None, RunStatus.CANCELED, RunStatus.FAILED):
+                if self._stop_asked():
                     self.cancel.set()
                 if ticks - last_beat >= beat_every:
                     state.job_heartbeat(self.job.pk, worker=self.worker)
@@ -156,8 +177,17 @@ class _Watcher(threading.Thread):
         finally:
             connection.close()
 
+    def _stop_asked(self) -> bool:
+        if self.plan_run is None:
+            return bool(
+                Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+                or not Job.objects.filter(pk=self.job.pk).exists()
+            )
+        status = PlanRun.objects.filter(pk=self.plan_run.pk).values_list("status", flat=True)
+        return status.first() in (None, RunStatus.CANCELED, RunStatus.FAILED)
 
-def _run_claimed(job: Job, run: PlanRun, worker: str) -> None:
+
+def _run_claimed(job: Job, run: PlanRun | None, worker: str) -> None:
     spec = _task_spec(run, job)
     cancel = threading.Event()
     watcher = _Watcher(job, run, worker, cancel)
@@ -184,20 +214,17 @@ def _run_claimed(job: Job, run: PlanRun, worker: str) -> None:
 
 
 def _execute_spec(
-    job: Job, run: PlanRun, spec: dict[str, Any], cancel: threading.Event
+    job: Job, run: PlanRun | None, spec: dict[str, Any], cancel: threading.Event
 ) -> ExecutionResult:
-    from tasks_engine.rendering import render_text
-    from tasks_engine.secret_refs import resolve_task_secret
-
-    task_type = REGISTRY.get(spec["type"])
-    if task_type is None:
-        return ExecutionResult(status="failed", error=f"Unknown task type {spec['type']!r}.")
+    task_type = REGISTRY.get(spec.get("type", ""))
+    if not isinstance(task_type, ExecutableTaskType):
+        return ExecutionResult(status="failed", error=f"Unknown task type {spec.get('type')!r}.")
     log_line(job.pk, f"Started task '{spec['name']}' ({spec['type']}).")
     references: dict[str, Any] | None = None
 
     def render(text: str) -> str:
         nonlocal references
-        if "{{" not in text:
+        if "{{" not in text or run is None:
             return text
         if references is None:
             references = build_context(job)
@@ -205,21 +232,22 @@ def _execute_spec(
 
     context = ExecutionContext(
         job_id=job.pk,
-        run_id=run.pk,
+        run_id=run.pk if run is not None else None,
         log=lambda message: log_line(job.pk, message),
         render=render,
         secret=lambda name: resolve_task_secret(spec, name),
         cancel=cancel,
-        plan=run.snapshot.get("plan", {}),
-        parameters=run.parameter_overrides,
+        plan=run.snapshot.get("plan", {}) if run is not None else {},
+        type_data=(run.snapshot.get("types") or {}).get(spec["type"]) if run is not None else None,
+        parameters=(
+            run.parameter_overrides if run is not None else spec.get("parameterOverrides", {})
+        ),
     )
     try:
         return task_type.run(spec, context)
-    except Exception as exc:  # a task's own failure is recorded on the job, never raised
-        from tasks_engine.errors import JobError
-
-        if isinstance(exc, JobError):
-            return ExecutionResult(status="failed", error=str(exc))
+    except TaskError as exc:  # a task's own failure is recorded on the job, never raised
+        return ExecutionResult(status="failed", error=str(exc))
+    except Exception as exc:
         logger.exception("Job %s crashed", job.pk)
         log_line(job.pk, traceback.format_exc(limit=5), "ERROR")
         return ExecutionResult(

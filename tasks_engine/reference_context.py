@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
+from core.urls import page_url
+from plans.references import response_context
 from runs.models import Job, PlanRun
-from tasks_engine.references import response_context
 
 
 def upstream_closure(snapshot: dict[str, Any], ref: str) -> set[str]:
@@ -36,7 +35,7 @@ def _seconds(job_or_run: Job | PlanRun) -> float | None:
 
 
 def run_url(run_id: int) -> str:
-    return settings.SITE_URL + reverse("runs:detail", args=[run_id])
+    return page_url("runs:detail", run_id)
 
 
 def plan_values(run: PlanRun) -> dict[str, Any]:

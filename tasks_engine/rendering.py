@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks_engine.errors import JobError
+from core.errors import TaskError
 
 
 def render_text(text: str, context: dict[str, Any]) -> str:
-    """`text` with its `{{...}}` references filled from `context`; JobError naming a reference
+    """`text` with its `{{...}}` references filled from `context`; TaskError naming a reference
     that cannot be filled."""
-    from tasks_engine import references
+    from plans import references
 
     try:
         return references.render(text, context)
     except (references.ReferenceResolutionError, references.ReferenceSyntaxError) as exc:
-        raise JobError(str(exc)) from exc
+        raise TaskError(str(exc)) from exc

@@ -22,7 +22,7 @@ from django.conf import settings
 
 from orchestration_site.celery import app as celery_app
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.plan_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 # No "plans" in the name: the filesystem transport matches queue names as substrings.

@@ -17,10 +17,10 @@ from rest_framework.response import Response
 from api import selectors
 from api.permissions import PlansApiView
 from api.serializers import PlanOutputSerializer
-from plans.packages.export import package_download
-from plans.packages.format import PackageError
-from plans.packages.importing import plan_import
-from plans.packages.reading import max_package_bytes, parse_json
+from packages.export import package_download
+from packages.format import PackageError
+from packages.importing import plan_import
+from packages.reading import max_package_bytes, parse_json
 from workspace.features import require_import_export_enabled
 
 _UPLOAD_FIELDS = {"file", "secrets"}

@@ -12,14 +12,14 @@ from api import selectors
 from api.fields import RawJSONField, StrictBooleanField
 from api.permissions import PlansApiView
 from api.serializers import CheckedInputSerializer
-from plans.access import Capability
-from plans.models import PlanEmailNotifications
-from plans.notifications.services import (
+from notifications.models import PlanEmailNotifications
+from notifications.services import (
     LISTS,
     clean_recipients,
     plan_notifications_get,
     plan_notifications_update,
 )
+from plans.access import Capability
 
 
 def _body(row: PlanEmailNotifications) -> dict[str, Any]:

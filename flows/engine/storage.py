@@ -6,7 +6,7 @@ switched off with an explicit allow-list of paths. So S3 inputs are downloaded i
 work folder first and S3 outputs are written there and uploaded afterwards (one PUT each; S3 has
 no append, so append downloads the object, appends and uploads it whole).
 
-Every user path goes through `tasks_engine.storage.paths` (no absolute paths, no `..` out of the
+Every user path goes through `connections.storage.paths` (no absolute paths, no `..` out of the
 root, no symlink out of a local root) after parameter placeholders are rendered.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from connections.storage.paths import PathEscapeError, clean_relative, join_key, resolve_within
 from flows.engine.errors import FlowError
 from flows.engine.spec import StorageLocation
-from tasks_engine.storage.paths import PathEscapeError, clean_relative, join_key, resolve_within
 
 _GLOB_CHARS = set("*?[")
 

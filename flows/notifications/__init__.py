@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from threading import Event
 from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
-
+from core.urls import page_url
 from flows.models import Flow
 
 
@@ -35,7 +33,7 @@ class JobFacts:
 
     @property
     def job_url(self) -> str:
-        return settings.SITE_URL + reverse("runs:job", args=[self.job_id])
+        return page_url("runs:job", self.job_id)
 
 
 def notify_flow_job(

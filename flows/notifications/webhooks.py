@@ -20,8 +20,8 @@ from django.core.validators import URLValidator
 
 from flows.models import Flow, FlowWebhook
 from flows.notifications import JobFacts, matches
+from plans.references import FieldSchema, validate
 from tasks_engine import http_client
-from tasks_engine.references import FieldSchema, validate
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -114,7 +114,7 @@ def send_flow_webhooks(
 ) -> list[dict[str, Any]]:
     """Call every webhook of `flow` that fires for the job's status; one record per call:
     `{"name", "output", "status": "sent"|"failed", "statusCode", "attempts", "error"}`."""
-    from tasks_engine.secret_refs import resolve_secret
+    from connections.resolve import resolve_secret
 
     records: list[dict[str, Any]] = []
     for webhook in flow.webhooks.prefetch_related("outputs").order_by("id"):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import template
 
-from plans.models import Plan, PlanRunEmail
-from plans.notifications.forms import PlanEmailsForm, initial_email_fields
+from notifications.forms import PlanEmailsForm, initial_email_fields
+from notifications.models import PlanRunEmail
+from plans.models import Plan
 from runs.models import PlanRun
 
 register = template.Library()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from django import template
 
-from plans.models import Plan, Trigger
+from plans.models import Plan, Trigger, TriggerSlot
 from plans.schedules import describe
 from plans.triggers.selectors import (
     next_run_for_plans,
@@ -16,7 +16,6 @@ from plans.triggers.selectors import (
     trigger_spec,
     triggers_for_plan,
 )
-from runs.models import TriggerSlot
 
 register = template.Library()
 

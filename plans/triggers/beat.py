@@ -1,8 +1,8 @@
 """Keeping one django-celery-beat `PeriodicTask` per active trigger, named
-`trigger.periodic_task_name` (`plans.trigger:<id>`), calling the Celery task `plans.fire_trigger`
+`trigger.periodic_task_name` (`plans.trigger:<id>`), calling the Celery task `scheduling.fire_trigger`
 with the trigger's id.
 
-Beat only says "look now": `plans.triggers.firing` works out which slot that is, so the beat
+Beat only says "look now": `scheduling.firing` works out which slot that is, so the beat
 schedule needs to be on time, not exact. The mapping:
 - `cron`: a crontab in the trigger's zone. When both day-of-month and day-of-week are restricted,
   cron means "either" but celery's crontab means "both", so beat fires daily at the cron's
@@ -42,7 +42,7 @@ from plans.schedules import ScheduleError, latest_fire_time, parse_cron
 from plans.schedules.wallclock import get_zone
 from plans.triggers.selectors import trigger_spec
 
-TASK_NAME = "plans.fire_trigger"
+TASK_NAME = "scheduling.fire_trigger"
 NAME_PREFIX = "plans.trigger:"
 _SECONDS = {IntervalUnit.SECONDS: 1, IntervalUnit.MINUTES: 60, IntervalUnit.HOURS: 3600}
 _SCHEDULE_FIELDS = ("crontab", "interval", "clocked")

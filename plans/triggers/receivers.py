@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -12,7 +11,6 @@ from plans.models import Plan, Trigger
 from plans.signals import plan_deleting
 from plans.triggers import beat
 from plans.triggers.services import triggers_skip_missed_slots
-from runs.signals import run_finished
 from workspace.signals import workspace_settings_changed
 
 
@@ -21,17 +19,6 @@ def remove_plan_periodic_tasks(sender: Any, plan: Plan, **kwargs: Any) -> None:
     """A deleted plan leaves no periodic task behind (same transaction as the deletion)."""
     names = [t.periodic_task_name for t in plan.triggers.all()]
     beat.remove_periodic_tasks(names)
-
-
-@receiver(run_finished, dispatch_uid="plans.triggers.start_queued")
-def start_queued_after_run(sender: Any, run_id: int, **kwargs: Any) -> None:
-    """Under the `queue` policy, the slot waiting behind a run starts when that run ends."""
-    from plans.triggers.firing import start_queued
-    from runs.models import PlanRun
-
-    plan_id = PlanRun.objects.filter(pk=run_id).values_list("plan_id", flat=True).first()
-    if plan_id is not None:
-        transaction.on_commit(lambda: start_queued(plan_id))
 
 
 @receiver(post_migrate, dispatch_uid="plans.triggers.ensure_change_marker")

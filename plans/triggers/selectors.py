@@ -8,9 +8,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from plans.models import Plan, Trigger
+from plans.models import Plan, SlotOutcome, Trigger, TriggerSlot
 from plans.schedules import ScheduleError, ScheduleSpec, next_fire_times
-from runs.models import SlotOutcome, TriggerSlot
 
 PREVIEW_COUNT = 5
 

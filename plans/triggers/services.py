@@ -1,6 +1,6 @@
 """Writes to triggers and to a plan's schedule settings (pause, overlap policy).
 
-Every write validates first and saves nothing on a bad field (raising `PlanValidationError`
+Every write validates first and saves nothing on a bad field (raising `ServiceValidationError`
 with errors keyed by API field name: `name`, `kind`, `cron`, `timezone`, `every`, `unit`,
 `runAt`, `startAt`, `endAt`, `parameterOverrides`, `overlapPolicy`, `pauseReason`), then keeps
 the trigger's django-celery-beat `PeriodicTask` in step in the same transaction.
@@ -22,11 +22,11 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.errors import FieldErrors, ServiceValidationError
 from plans.models import OverlapPolicy, Plan, Trigger, TriggerKind
 from plans.schedules import ScheduleSpec, validate_spec
 from plans.schedules.wallclock import UnknownZoneError, get_zone, resolve_wall
 from plans.triggers import beat
-from plans.validation import FieldErrors, PlanValidationError
 
 _UNSET: Any = object()
 _SCHEDULE_FIELDS = ("kind", "cron", "every", "unit", "run_at", "timezone", "start_at", "end_at")
@@ -109,7 +109,7 @@ def trigger_create(
     end_at: datetime | None = None,
     parameter_overrides: dict[str, Any] | None = None,
 ) -> Trigger:
-    """Create a trigger of `plan` and, if enabled, its periodic task. Raises PlanValidationError."""
+    """Create a trigger of `plan` and, if enabled, its periodic task. Raises ServiceValidationError."""
     values = _with_local_times(
         {
             "name": name,
@@ -126,7 +126,7 @@ def trigger_create(
     )
     errors = _clean(values, check_past=True)
     if errors:
-        raise PlanValidationError(errors)
+        raise ServiceValidationError(errors)
     trigger = Trigger.objects.create(plan=plan, enabled=enabled, **_normalized(values))
     # The creation instant is the interval anchor (slot 0): it counts as handled, like
     # everything before it, so the first run is one period after creation.
@@ -156,7 +156,7 @@ def trigger_update(
 
     A changed schedule starts afresh: slots of the old schedule are not caught up. A `once`
     time in the past is refused only when the kind or the time changes (renaming a trigger
-    that already ran is fine). Raises PlanValidationError; saves nothing then.
+    that already ran is fine). Raises ServiceValidationError; saves nothing then.
     """
     given = {
         "name": name,
@@ -179,7 +179,7 @@ def trigger_update(
     values = _with_local_times(values)
     errors = _clean(values, check_past=kind is not _UNSET or run_at is not _UNSET)
     if errors:
-        raise PlanValidationError(errors)
+        raise ServiceValidationError(errors)
     values = _normalized(values)
     schedule_changed = any(values[f] != getattr(trigger, f) for f in _SCHEDULE_FIELDS)
     for field, value in values.items():
@@ -229,7 +229,7 @@ def plan_schedule_update(
 
     Unpausing moves every trigger's `handled_until` to now: slots that passed while the plan
     was paused are not caught up. Manual and API runs ignore the pause. Raises
-    PlanValidationError (`overlapPolicy`, `pauseReason`); saves nothing then.
+    ServiceValidationError (`overlapPolicy`, `pauseReason`); saves nothing then.
     """
     errors: FieldErrors = {}
     if overlap_policy is not None and overlap_policy not in OverlapPolicy.values:
@@ -239,7 +239,7 @@ def plan_schedule_update(
     if pause_reason is not None and len(pause_reason) > 500:
         errors["pauseReason"] = ["At most 500 characters."]
     if errors:
-        raise PlanValidationError(errors)
+        raise ServiceValidationError(errors)
     fields = ["updated_at"]
     if overlap_policy is not None:
         plan.overlap_policy = overlap_policy

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from connections.models import Secret
 from flows.models import Flow
 from plans.models import Plan, PlanTask
-from tasks_engine.models import Secret
-from tests.plans.packages.builders import SECRETS, make_world, members, unpacked_bytes, zip_of
+from tests.packages.builders import SECRETS, make_world, members, unpacked_bytes, zip_of
 from workspace.services import workspace_settings_update
 
 pytestmark = pytest.mark.django_db

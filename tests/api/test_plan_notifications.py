@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from plans.models import PlanEmailNotifications
-from plans.notifications.services import plan_notifications_update
+from notifications.models import PlanEmailNotifications
+from notifications.services import plan_notifications_update
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from connections.models import Secret
+from connections.resolve import resolve_secret
 from plans.models import Plan
-from tasks_engine.models import Secret
-from tasks_engine.secret_refs import resolve_secret
 from tests.api.conftest import EXAMPLE_PLAN_BODY
 
 pytestmark = pytest.mark.django_db

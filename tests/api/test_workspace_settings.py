@@ -165,7 +165,7 @@ def test_with_plans_off_an_adhoc_flow_job_is_still_readable(
             "outputs": [{"name": "report", "recipe": "main", "path": "out/report.csv"}],
         },
     )
-    job = flow_run_adhoc(flow=flow, requested_by=user)  # queued on commit: never, in a test
+    job = flow_run_adhoc(flow=flow, requested_by=user).job  # queued on commit: never, here
 
     response = api_client(user).get(f"/v4/jobs/{job.pk}")
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django.forms import inlineformset_factory
 
+from connections.services import connection_create
+from core.errors import ServiceValidationError
 from flows.admin import DatasetInline, FlowConnectionsFormSet, FormatForm
 from flows.models import Dataset, Flow
-from flows.services import FlowValidationError, flow_create
-from tasks_engine.connections import connection_create
+from flows.services import flow_create
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_a_flow_uses_its_owners_connection(user: Any) -> None:
 def test_another_users_connection_is_refused_and_nothing_saved(user: Any, other_user: Any) -> None:
     theirs = disk(other_user, "theirs")
 
-    with pytest.raises(FlowValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         flow_create(owner=user, name="Borrowing", definition=definition(theirs))
 
     assert raised.value.errors == {

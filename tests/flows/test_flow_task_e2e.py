@@ -17,13 +17,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from connections.services import connection_create
 from flows.models import Flow, Output
 from flows.services import email_notification_create, flow_create, plan_override_set, webhook_create
 from plans.models import Trigger
 from plans.services import plan_create
 from runs.models import Job, JobStatus, RunStatus
 from runs.services import run_plan
-from tasks_engine.connections import connection_create
 from tests.conftest import WorkerProcess, dedicated_worker
 from tests.fakes.http_server import HttpPeer, verify_signature
 from tests.fakes.moto import reset_moto, s3_secrets, s3_settings

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from connections.models import Secret
+from core.errors import ServiceValidationError
 from flows.models import MAX_WEBHOOKS_PER_FLOW, Flow, FlowWebhook
-from flows.services import FlowValidationError, flow_create, webhook_create, webhook_set_secret
+from flows.services import flow_create, webhook_create, webhook_set_secret
 from flows.specs import flow_spec_dict
 from plans.services import plan_create
-from plans.validation import PlanValidationError
-from tasks_engine.executors import REGISTRY
-from tasks_engine.models import Secret
+from plans.task_types import REGISTRY
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_it_turns_a_flow_into_the_engines_spec_with_storage_root_as_default(
 def test_it_refuses_a_flow_the_engine_refuses_and_saves_nothing(user: Any) -> None:
     broken = {**DEFINITION, "recipes": [{"name": "main", "source": {"recipe": "main"}}]}
 
-    with pytest.raises(FlowValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         flow_create(owner=user, name="Loop", definition=broken)
 
     assert "circle" in raised.value.errors["flow"][0]
@@ -57,7 +57,7 @@ def test_it_refuses_a_flow_the_engine_refuses_and_saves_nothing(user: Any) -> No
 def test_flow_names_are_unique(user: Any) -> None:
     flow_create(owner=user, name="Same", definition=DEFINITION)
 
-    with pytest.raises(FlowValidationError, match="already exists"):
+    with pytest.raises(ServiceValidationError, match="already exists"):
         flow_create(owner=user, name="Same", definition=DEFINITION)
 
 
@@ -81,7 +81,7 @@ def test_the_flow_task_keeps_output_names_and_ids_and_refuses_unknown_ones(user:
 
 
 def test_a_plan_with_a_flow_task_of_a_missing_flow_is_refused(user: Any) -> None:
-    with pytest.raises(PlanValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         plan_create(owner=user, name="P", tasks=[{"name": "t", "type": "flow", "config": {}}])
 
     assert raised.value.errors["tasks[0].config.flow"] == ["Choose a flow."]
@@ -90,7 +90,7 @@ def test_a_plan_with_a_flow_task_of_a_missing_flow_is_refused(user: Any) -> None
 def test_webhooks_check_references_and_stop_at_the_limit(user: Any) -> None:
     flow = flow_create(owner=user, name="F", definition=DEFINITION)
 
-    with pytest.raises(FlowValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         webhook_create(flow=flow, name="w", url="https://example.com/{{$output.rows}}")
     assert "unknown field 'rows'" in raised.value.errors["url"][0]
 
@@ -98,7 +98,7 @@ def test_webhooks_check_references_and_stop_at_the_limit(user: Any) -> None:
         FlowWebhook(flow=flow, name=f"w{i}", url="https://example.com/")
         for i in range(MAX_WEBHOOKS_PER_FLOW)
     )
-    with pytest.raises(FlowValidationError, match="at most 50 webhooks"):
+    with pytest.raises(ServiceValidationError, match="at most 50 webhooks"):
         webhook_create(flow=flow, name="one more", url="https://example.com/")
 
 

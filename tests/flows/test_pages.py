@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from flows.models import PlanParameterOverride
 from flows.services import flow_create
 from plans.services import plan_create
 from runs.models import Job, JobStatus
@@ -77,7 +76,8 @@ def test_run_flow_queues_an_ad_hoc_job_on_commit(
 
     job = Job.objects.get()
     assert response.status_code == 302
-    assert (job.run_id, job.plan_id, job.task_type, job.task_id) == (None, None, "flow", flow.pk)
+    assert (job.run_id, job.plan_id, job.task_type, job.owner) == (None, None, "flow", flow.owner)
+    assert job.flow_run.flow == flow and job.flow_run.requested_by == user
     assert job.status == JobStatus.PENDING
     assert len(callbacks) == 1
     page = client.get(reverse("flows:detail", args=[flow.pk])).content.decode()
@@ -99,13 +99,15 @@ def test_manage_parameters_sets_and_clears_a_plan_override(
         HTTP_HX_REQUEST="true",
     )  # fmt: skip
     good = client.post(url, {"flow": flow.pk, "name": "limit_to", "value": "3", "action": "set"})
-    stored = PlanParameterOverride.objects.get().value
+    plan.refresh_from_db()
+    stored = plan.parameter_overrides[flow.name]["limit_to"]
     cleared = client.post(url, {"flow": flow.pk, "name": "limit_to", "action": "clear"})
+    plan.refresh_from_db()
 
     assert "limit_to" in shown and "Sales report" in shown
     assert bad.status_code == 400 and "must be a number" in bad.content.decode()
     assert good.status_code == 302 and stored == 3
-    assert cleared.status_code == 302 and not PlanParameterOverride.objects.exists()
+    assert cleared.status_code == 302 and plan.parameter_overrides == {}
 
 
 def test_manage_parameters_is_not_for_outsiders(
@@ -122,7 +124,8 @@ def test_manage_parameters_is_not_for_outsiders(
     )
 
     assert response.status_code == 404
-    assert not PlanParameterOverride.objects.exists()
+    plan.refresh_from_db()
+    assert plan.parameter_overrides == {}
 
 
 def test_the_admin_edits_a_flow_with_its_parts(client: Any, staff_user: Any, flow: Any) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from core.errors import ServiceValidationError
 from flows.engine import ParameterError, ParameterSpec
 from flows.parameters import effective_parameters, plan_parameter_rows, validate_parameter_overrides
-from flows.services import FlowValidationError, flow_create, plan_override_set
+from flows.services import flow_create, plan_override_set
 from plans.services import plan_create
-from plans.validation import PlanValidationError
 from runs.models import PlanRun
 from runs.services import run_plan
 
@@ -77,7 +77,7 @@ def test_it_reports_unknown_flows_unknown_parameters_and_wrong_types_by_path(use
 def test_run_plan_refuses_bad_overrides_and_creates_no_run(user: Any) -> None:
     plan = make_plan(user, make_flow(user))
 
-    with pytest.raises(PlanValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         run_plan(plan=plan, source="api", parameter_overrides={"Sales": {"min": True}})
 
     assert list(raised.value.errors) == ["parameterOverrides.Sales.min"]
@@ -97,7 +97,7 @@ def test_a_run_freezes_the_plan_and_trigger_layers_in_its_snapshot(user: Any) ->
     run = run_plan(plan=plan, source="schedule", trigger=trigger)
     plan_override_set(plan=plan, flow=flow, name="min", value="99")
 
-    assert run.snapshot["flowParameters"] == {
+    assert run.snapshot["types"]["flow"] == {
         "plan": {"Sales": {"min": 2.5}},
         "trigger": {"Sales": {"region": "us"}},
     }
@@ -161,11 +161,11 @@ def test_plan_overrides_are_checked_and_listed_with_inherited_values(user: Any) 
     plan = make_plan(user, flow)
 
     plan_override_set(plan=plan, flow=flow, name="day", value="2025-03-04")
-    with pytest.raises(FlowValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         plan_override_set(plan=plan, flow=flow, name="min", value="many")
 
     assert list(raised.value.errors) == ["parameterOverrides.Sales.min"]
     rows = {row.parameter.name: row for row in plan_parameter_rows(plan)}
     assert rows["day"].default_text == "2024-01-01"
     assert rows["day"].override_text == "2025-03-04"
-    assert rows["min"].override is None and rows["min"].effective == 0
+    assert not rows["min"].overridden and rows["min"].effective == 0

@@ -15,10 +15,10 @@ from plans.access import (
     Role,
     access_plan,
     access_trigger,
-    flows_blocking_run,
     plan_access,
     plans_visible_to,
     require,
+    resources_blocking_run,
     with_caller_role,
 )
 from plans.models import Plan, Trigger
@@ -181,8 +181,8 @@ def test_a_collaborator_may_not_run_a_plan_whose_flows_are_not_theirs(
     )
     share(plan, editor, "editor")
 
-    assert flows_blocking_run(plan, editor) == ["Sales report"]
-    assert flows_blocking_run(plan, user) == []
+    assert resources_blocking_run(plan, editor) == {"flow": ["Sales report"]}
+    assert resources_blocking_run(plan, user) == {}
     assert access_plan(editor, plan.pk, Capability.EDIT) == plan
     with pytest.raises(PlanAccessDenied, match="Sales report"):
         access_plan(editor, plan.pk, Capability.RUN)

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from connections.models import Secret
+from connections.resolve import resolve_secret
 from plans.models import Plan, PlanTask
 from plans.services import plan_create
 from runs.models import PlanRun, RunSource
-from tasks_engine.models import Secret
-from tasks_engine.secret_refs import resolve_secret
 
 pytestmark = pytest.mark.django_db
 

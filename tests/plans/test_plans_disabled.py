@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from plans.models import Plan, Trigger
-from plans.triggers.firing import fire_trigger
-from runs.models import PlanRun, RunSource, RunStatus, SlotOutcome, TriggerSlot
+from plans.models import Plan, SlotOutcome, Trigger, TriggerSlot
+from runs.models import PlanRun, RunSource, RunStatus
 from runs.services import run_plan, run_retry
+from scheduling.firing import fire_trigger
 from workspace.features import FeatureDisabled
 from workspace.services import workspace_settings_update
 
@@ -159,8 +159,8 @@ def test_turning_plans_back_on_does_not_catch_up_missed_slots(
 def test_a_queued_slot_waiting_when_plans_go_off_is_skipped_not_started(
     plan: Plan, make_trigger: Callable[..., Trigger]
 ) -> None:
-    from plans.triggers.firing import start_queued
     from plans.triggers.services import plan_schedule_update
+    from scheduling.firing import start_queued
 
     plan_schedule_update(plan=plan, overlap_policy="queue")
     with time_machine.travel(START, tick=False) as clock:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from core.errors import ServiceValidationError
 from plans.models import Plan, PlanShare
 from plans.services import ShareInvitation, plan_share, plan_unshare
-from plans.validation import PlanValidationError
 from workspace.features import FeatureDisabled
 from workspace.services import workspace_settings_update
 
@@ -48,7 +48,7 @@ def test_an_unknown_user_names_them_and_saves_nothing(plan: Plan, user: Any, vie
         ShareInvitation("viewer@example.com", "viewer", field="data[0].email"),
         ShareInvitation("nobody@example.com", "viewer", by="email", field="data[1].email"),
     ]
-    with pytest.raises(PlanValidationError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         plan_share(plan=plan, invitations=invitations, shared_by=user)
 
     assert caught.value.errors == {
@@ -67,7 +67,7 @@ def test_the_owner_an_inactive_user_and_an_unknown_role_are_refused(
         ShareInvitation("editor", "viewer", field="b"),
         ShareInvitation("viewer", "admin", field="c"),
     ]
-    with pytest.raises(PlanValidationError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         plan_share(plan=plan, invitations=invitations, shared_by=user)
 
     assert caught.value.errors == {
@@ -83,7 +83,7 @@ def test_an_email_two_users_share_asks_for_the_username(
 ) -> None:
     django_user_model.objects.create_user("twin", "viewer@example.com", "twin-password-1")
 
-    with pytest.raises(PlanValidationError, match="give the username"):
+    with pytest.raises(ServiceValidationError, match="give the username"):
         plan_share(
             plan=plan, invitations=[ShareInvitation("viewer@example.com", "viewer")], shared_by=user
         )
@@ -92,7 +92,7 @@ def test_an_email_two_users_share_asks_for_the_username(
 
 
 def test_an_empty_list_is_refused(plan: Plan, user: Any) -> None:
-    with pytest.raises(PlanValidationError, match="at least one user"):
+    with pytest.raises(ServiceValidationError, match="at least one user"):
         plan_share(plan=plan, invitations=[], shared_by=user)
 
 

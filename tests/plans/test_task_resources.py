@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from connections.models import Connection
+from connections.services import connection_create
+from core.errors import ServiceValidationError
 from flows.services import flow_create
 from plans.models import Plan, PlanTask
 from plans.services import plan_create, plan_update
-from plans.validation import PlanValidationError
-from tasks_engine.connections import connection_create
-from tasks_engine.models import Connection
 from tests.plans.test_admin import ADD_URL, errors_of, form_data, task_fields
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_another_users_connection_is_refused_as_if_it_did_not_exist(
 ) -> None:
     theirs = slack_connection(other_user, name="their-secret-workspace")
 
-    with pytest.raises(PlanValidationError) as raised:
+    with pytest.raises(ServiceValidationError) as raised:
         plan_create(owner=user, name="Borrowing", tasks=[slack_task(theirs)])
 
     assert raised.value.errors == {
@@ -98,7 +98,7 @@ def test_an_editor_cannot_bring_their_own_connection_into_the_owners_plan(
     assert "tasks[0].config.connection" in response.json()["error"]["details"]
     assert PlanTask.objects.get().config["connection"] != editors.pk
     # Through the service too, whoever calls it: the plan's owner is what counts.
-    with pytest.raises(PlanValidationError):
+    with pytest.raises(ServiceValidationError):
         plan_update(plan=plan, tasks=[slack_task(editors)])
 
 

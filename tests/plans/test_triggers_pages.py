@@ -10,10 +10,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from plans.models import Plan, Trigger
+from plans.models import Plan, SlotOutcome, Trigger, TriggerSlot
 from plans.triggers.selectors import next_run_for_plans
 from plans.triggers.services import plan_schedule_update
-from runs.models import SlotOutcome, TriggerSlot
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)

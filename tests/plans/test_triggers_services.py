@@ -12,6 +12,7 @@ import time_machine
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
+from core.errors import ServiceValidationError
 from plans.models import Plan, Trigger
 from plans.services import plan_delete
 from plans.triggers.beat import sync_all
@@ -22,7 +23,6 @@ from plans.triggers.services import (
     trigger_set_enabled,
     trigger_update,
 )
-from plans.validation import PlanValidationError
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -66,7 +66,7 @@ def frozen() -> Any:
 def test_it_refuses_bad_input_naming_the_field_and_saves_nothing(
     plan: Plan, fields: dict[str, Any], field: str, words: str
 ) -> None:
-    with pytest.raises(PlanValidationError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         trigger_create(plan=plan, name="Bad", **fields)
     assert field in caught.value.errors
     assert words.lower() in " ".join(caught.value.errors[field]).lower()
@@ -97,7 +97,7 @@ def test_it_syncs_a_cron_trigger_to_a_crontab_in_its_zone(plan: Plan) -> None:
         plan=plan, name="Weekdays", kind="cron", cron="0 6 * * 1-5", timezone_name="Europe/Paris"
     )
     task = PeriodicTask.objects.get(name=f"plans.trigger:{trigger.pk}")
-    assert task.task == "plans.fire_trigger"
+    assert task.task == "scheduling.fire_trigger"
     assert json.loads(task.args) == [trigger.pk]
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == (
         "0",
@@ -151,7 +151,7 @@ def test_sync_triggers_repairs_drift_and_is_idempotent(plan: Plan) -> None:
     PeriodicTask.objects.filter(name=kept.periodic_task_name).update(enabled=False)
     stray = PeriodicTask.objects.create(
         name="plans.trigger:99999",
-        task="plans.fire_trigger",
+        task="scheduling.fire_trigger",
         interval=PeriodicTask.objects.get(name=kept.periodic_task_name).interval,
     )
     Trigger.objects.filter(pk=kept.pk).update(enabled=False)  # disabled behind the service's back
@@ -177,7 +177,7 @@ def test_it_unpauses_without_catching_up_and_refuses_an_unknown_policy(
     plan.refresh_from_db()
     assert trigger.handled_until == NOW + timedelta(days=3)
     assert (plan.paused, plan.pause_reason) == (False, "")
-    with pytest.raises(PlanValidationError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         plan_schedule_update(plan=plan, overlap_policy="sometimes")
     assert "overlapPolicy" in caught.value.errors
 

@@ -64,8 +64,8 @@ def test_a_scheduled_runs_inline_first_job_whose_worker_dies_is_recovered_by_the
 ) -> None:
     """The firing task runs the first job itself, so no `execute_job` message exists to be
     redelivered: the stale heartbeat is what the reaper acts on."""
-    from plans.tasks import fire_trigger
     from plans.triggers.services import trigger_create
+    from scheduling.tasks import fire_trigger
     from tasks_engine.reaper import reap
 
     plan = slow_then_cleanup(user, http_peer, hold_s=6)

@@ -24,7 +24,7 @@ def test_docker_compose_parses_and_runs_the_production_shape() -> None:
     for name in ("postgres", "redis", "web", "worker", "beat"):
         assert "healthcheck" in services[name], f"{name} has no health check"
     assert "orchestration_site.wsgi" in " ".join(services["web"]["command"])
-    assert "plans.triggers.scheduler:TriggerScheduler" in services["beat"]["command"]
+    assert "scheduling.scheduler:TriggerScheduler" in services["beat"]["command"]
 
 
 def test_every_variable_compose_sets_is_one_the_settings_read() -> None:

@@ -20,15 +20,15 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from connections.models import Connection
+from connections.services import connection_create
 from plans.models import Plan
 from plans.services import plan_create
 from runs.models import PlanRun
 from runs.services import run_plan
 from tasks_engine import jobs
-from tasks_engine.connections import connection_create
-from tasks_engine.executors.base import ExecutionContext
-from tasks_engine.models import Connection
 from tasks_engine.rendering import render_text
+from tasks_engine.task_types.base import ExecutionContext
 from tests.fakes.slack import FakeSlack
 
 SLACK_TOKEN = "xoxb-valid-token"

@@ -9,11 +9,11 @@ from typing import Any
 import boto3
 import pytest
 
+from connections.models import Connection
+from connections.services import connection_create
+from core.errors import TaskError
 from runs.models import JobStatus, RunStatus
-from tasks_engine.connections import connection_create
-from tasks_engine.errors import JobError
-from tasks_engine.executors.delete import DeleteTask
-from tasks_engine.models import Connection
+from tasks_engine.task_types.delete import DeleteTask
 from tests.fakes.moto import REGION, s3_secrets, s3_settings
 from tests.tasks_engine.plan_helpers import (
     context_for,
@@ -90,7 +90,7 @@ def test_deleting_the_root_empties_it_but_keeps_it(disk: Connection, storage: Pa
 
 @pytest.mark.django_db
 def test_a_missing_target_fails_unless_missing_is_fine(disk: Connection) -> None:
-    with pytest.raises(JobError, match="does not exist"):
+    with pytest.raises(TaskError, match="does not exist"):
         run_delete(disk, "nothing.csv")
 
     assert run_delete(disk, "nothing.csv", missing_ok=True)["deletedCount"] == 0
@@ -114,7 +114,7 @@ def test_a_path_escaping_the_root_is_refused_with_nothing_deleted(
     before = tree(storage.parent)
     config = {"connection": disk.pk, "path": path, "target": "file", "missingOk": True}
 
-    with pytest.raises(JobError, match="Refused, nothing was deleted"):
+    with pytest.raises(TaskError, match="Refused, nothing was deleted"):
         DeleteTask().run({"config": config}, context_for({"plan": {"name": "../outside.txt"}}))
 
     assert tree(storage.parent) == before
@@ -127,7 +127,7 @@ def test_a_link_out_of_the_root_is_refused_with_nothing_deleted(
     (storage / "escape").symlink_to(storage.parent, target_is_directory=True)
     before = tree(storage.parent)
 
-    with pytest.raises(JobError, match="Refused, nothing was deleted"):
+    with pytest.raises(TaskError, match="Refused, nothing was deleted"):
         run_delete(disk, "escape/outside.txt")
 
     assert tree(storage.parent) == before
@@ -232,11 +232,11 @@ def test_an_s3_escape_is_refused_and_a_missing_s3_file_fails(moto_server: str, b
 
     # Saved configs refuse such a path; one filled in from a reference is refused at run time.
     config = {"connection": connection.pk, "path": "{{$plan.name}}", "target": "file"}
-    with pytest.raises(JobError, match="Refused, nothing was deleted"):
+    with pytest.raises(TaskError, match="Refused, nothing was deleted"):
         DeleteTask().run(
             {"config": {**config, "missingOk": False}},
             context_for({"plan": {"name": "../other/d.csv"}}),
         )
-    with pytest.raises(JobError, match="does not exist"):
+    with pytest.raises(TaskError, match="does not exist"):
         run_delete(connection, "missing.csv")
     assert len(keys(client, name)) == 4

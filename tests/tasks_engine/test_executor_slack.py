@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from connections.services import connection_create, connection_delete
+from core.errors import TaskError
 from runs.models import JobLogLine, JobStatus, RunStatus
-from tasks_engine.connections import connection_create, connection_delete
-from tasks_engine.errors import JobError
-from tasks_engine.executors.slack import SlackTask
+from tasks_engine.task_types.slack import SlackTask
 from tests.fakes.slack import FakeSlack
 from tests.tasks_engine.plan_helpers import (
     SLACK_TOKEN,
@@ -73,7 +73,7 @@ def test_it_fails_at_once_with_a_clear_message_on_a_permanent_slack_error(
 ) -> None:
     connection = slack_connection(token=token)
 
-    with pytest.raises(JobError) as caught:
+    with pytest.raises(TaskError) as caught:
         SlackTask().run(spec_for(connection.pk, channel=channel), context_for())
 
     assert message in str(caught.value)
@@ -105,7 +105,7 @@ def test_a_deleted_connection_fails_the_job_clearly(slack_api: FakeSlack) -> Non
     spec = spec_for(connection.pk)
     connection_delete(connection=connection)
 
-    with pytest.raises(JobError, match="no longer exists"):
+    with pytest.raises(TaskError, match="no longer exists"):
         SlackTask().run(spec, context_for())
     assert slack_api.requests == []
 

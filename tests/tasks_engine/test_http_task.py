@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
+from connections.models import Secret
 from plans.models import PlanTask
 from plans.services import plan_update
 from runs.models import Job, JobLogLine, JobStatus, PlanRun, RunStatus
 from tasks_engine import http_client
-from tasks_engine.executors.http_test import http_test_request
-from tasks_engine.models import Secret
+from tasks_engine.http_test import http_test_request
 from tests.fakes.http_server import HttpPeer, verify_signature
 from tests.tasks_engine.plan_helpers import http_task, make_plan, no_enqueue, run_in_process
 
@@ -120,9 +120,9 @@ def test_success_is_decided_by_the_configured_status_codes(
 
 @pytest.mark.django_db
 def test_bad_success_codes_are_refused_at_save(user: Any) -> None:
-    from plans.validation import PlanValidationError
+    from core.errors import ServiceValidationError
 
-    with pytest.raises(PlanValidationError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         make_plan(user, [http_task("X", "https://example.com", successCodes=[99, "6xx", True])])
 
     assert len(caught.value.errors["tasks[0].config.successCodes"]) == 3

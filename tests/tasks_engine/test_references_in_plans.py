@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from core.errors import ServiceValidationError
 from plans.services import plan_create
-from plans.validation import PlanValidationError
 from runs.models import JobStatus, RunStatus
 from runs.services import run_plan
 from tests.fakes.http_server import HttpPeer
@@ -27,7 +27,7 @@ URL = "https://example.com/hook"
 
 
 def save_errors(user: Any, tasks: list[dict[str, Any]]) -> dict[str, list[str]]:
-    with pytest.raises(PlanValidationError) as caught:
+    with pytest.raises(ServiceValidationError) as caught:
         plan_create(owner=user, name="Refs", tasks=tasks)
     return caught.value.errors
 

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from django.urls import reverse
 
+from connections.services import connection_create
 from runs.models import JobLogLine, JobStatus, RunStatus
 from runs.services import run_plan
-from tasks_engine.connections import connection_create
 from tests.fakes.http_server import HttpPeer, verify_signature
 from tests.fakes.moto import REGION, s3_settings
 from tests.fakes.slack import FakeSlack
@@ -134,9 +134,9 @@ def test_no_secret_appears_in_snapshots_results_logs_api_or_pages(
         assert_no_secret(url, response.content.decode())
     client.force_login(staff_user)
     admin_pages = [
-        reverse("admin:tasks_engine_connection_change", args=[slack.pk]),
-        reverse("admin:tasks_engine_connection_change", args=[bucket.pk]),
-        reverse("admin:tasks_engine_connection_changelist"),
+        reverse("admin:connections_connection_change", args=[slack.pk]),
+        reverse("admin:connections_connection_change", args=[bucket.pk]),
+        reverse("admin:connections_connection_changelist"),
         reverse("admin:plans_plan_change", args=[plan.pk]),
         reverse("admin:runs_planrun_change", args=[run.pk]),
         *(reverse("admin:runs_job_change", args=[job.pk]) for job in jobs),

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     help = "Health check for the beat container."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        task = PeriodicTask.objects.filter(name="plans.reap_runs").first()
+        task = PeriodicTask.objects.filter(name="tasks_engine.reap_runs").first()
         if task is None or task.last_run_at is None:
             raise CommandError("beat has not run the reaper yet")
         age = timezone.now() - task.last_run_at

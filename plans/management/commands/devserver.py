@@ -25,7 +25,7 @@ class Command(BaseCommand):
             "worker": [python, "-m", "celery", "-A", "orchestration_site", "worker", "-l", "info", "-c", "2"],
             "beat": [
                 python, "-m", "celery", "-A", "orchestration_site", "beat", "-l", "info",
-                "--scheduler", "plans.triggers.scheduler:TriggerScheduler", "-s", str(beat_file),
+                "--scheduler", "scheduling.scheduler:TriggerScheduler", "-s", str(beat_file),
             ],
         }  # fmt: skip
         processes: dict[str, subprocess.Popen[bytes]] = {}
