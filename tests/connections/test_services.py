@@ -316,7 +316,7 @@ def test_the_admin_adds_a_connection_through_the_service_and_shows_its_errors(
 
 
 def test_the_admin_form_has_a_replace_and_a_remove_box_for_every_secret_field() -> None:
-    from tasks_engine.admin import ALL_SECRET_FIELDS, ConnectionAdminForm
+    from connections.admin import ALL_SECRET_FIELDS, ConnectionAdminForm
 
     for name in ALL_SECRET_FIELDS:
         assert f"replace_{name}" in ConnectionAdminForm.base_fields
