@@ -16,6 +16,7 @@ from orchestration_site.env import (
     env_bool,
     env_int,
     env_list,
+    env_size,
     env_str,
     env_url,
 )
@@ -162,6 +163,12 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5, minimum=1)
 MAX_RUN_HOURS = env_int("MAX_RUN_HOURS", 48, minimum=1)
 # Largest plan package accepted for import: the upload, and the sum of its unpacked files.
 PLAN_PACKAGE_MAX_BYTES = env_int("PLAN_PACKAGE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Caps of one flow job (see flows/engine/limits.py): past FLOW_MAX_SECONDS its query is
+# interrupted and the job failed; DuckDB spills beyond the memory limit, up to the spill cap.
+FLOW_MAX_SECONDS = env_int("FLOW_MAX_SECONDS", 3600, minimum=1)
+FLOWS_DUCKDB_MEMORY_LIMIT = env_size("FLOWS_DUCKDB_MEMORY_LIMIT", "1GB")
+FLOWS_DUCKDB_THREADS = env_int("FLOWS_DUCKDB_THREADS", 2, minimum=1)
+FLOWS_DUCKDB_MAX_TEMP_SIZE = env_size("FLOWS_DUCKDB_MAX_TEMP_SIZE", "10GB")
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "")

@@ -99,12 +99,12 @@ class FlowTask(TaskType):
         return [("flow", "flow", flow_id)] if isinstance(flow_id, int) else []
 
     def run(self, spec: Mapping[str, Any], context: ExecutionContext) -> ExecutionResult:
-        from flows.engine import FlowError, run_flow
+        from flows.engine import FlowCanceled, FlowError, run_flow
         from flows.engine.results import json_safe
         from flows.models import Flow
         from flows.notifications import JobFacts, notify_flow_job
         from flows.parameters import effective_parameters
-        from flows.specs import flow_spec
+        from flows.specs import flow_spec, run_limits
 
         config = spec["config"]
         flow = Flow.objects.filter(pk=config.get("flow")).first()
@@ -137,8 +137,12 @@ class FlowTask(TaskType):
                 parameters={name: entry["value"] for name, entry in parameters.items()},
                 run_id=context.run_id if context.run_id is not None else f"job{context.job_id}",
                 log=context.log,
+                cancel=context.cancel,
+                limits=run_limits(),
             )
             result["outputs"] = [output_result(output) for output in outputs]
+        except FlowCanceled as exc:
+            status, error = "canceled", str(exc)
         except (FlowError, JobError) as exc:
             status, error = "failed", str(exc)
         except Exception as exc:  # still notify; the job records the crash like any other
