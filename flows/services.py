@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from flows.engine import FlowError, ParameterError
+from flows.engine.sqlcheck import recipe_sql_errors
 from flows.models import (
     MAX_WEBHOOKS_PER_FLOW,
     Dataset,
@@ -68,13 +69,17 @@ def flow_create(
     (id, Connection or None), path, format, options}], `recipes` [{name, source: {"dataset"|
     "recipe": name}, steps: [{kind, ...options}]}] and `outputs` [{name, recipe, connection,
     path, format, mode, options}]. Raises FlowValidationError (nothing saved) when the name is
-    taken or the engine refuses the flow.
+    taken or the engine refuses the flow; user SQL the engine refuses is keyed by its field
+    (`recipes[0].steps[1].query`).
     """
     if Flow.objects.filter(name=name).exists():
         raise FlowValidationError({"name": ["A flow with this name already exists."]})
-    unusable = _unusable_connections(owner, definition)
-    if unusable:
-        raise FlowValidationError(unusable)
+    refused = {
+        **_unusable_connections(owner, definition),
+        **recipe_sql_errors(definition.get("recipes")),
+    }
+    if refused:
+        raise FlowValidationError(refused)
     flow = Flow.objects.create(owner=owner, name=name, description=description)
     for item in definition.get("parameters", []):
         FlowParameter.objects.create(
