@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_celery_beat",
+    "audit",
     "api",
     "plans",
     "runs",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,6 +171,8 @@ FLOW_MAX_SECONDS = env_int("FLOW_MAX_SECONDS", 3600, minimum=1)
 FLOWS_DUCKDB_MEMORY_LIMIT = env_size("FLOWS_DUCKDB_MEMORY_LIMIT", "1GB")
 FLOWS_DUCKDB_THREADS = env_int("FLOWS_DUCKDB_THREADS", 2, minimum=1)
 FLOWS_DUCKDB_MAX_TEMP_SIZE = env_size("FLOWS_DUCKDB_MAX_TEMP_SIZE", "10GB")
+# Audit events older than this are deleted by the hourly `audit.purge_expired` task.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "")

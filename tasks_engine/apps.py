@@ -6,7 +6,11 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 # Housekeeping beat runs besides the triggers: (task name, every N seconds).
-SYSTEM_SCHEDULES = (("plans.reap_runs", 30), ("plans.sweep_triggers", 60))
+SYSTEM_SCHEDULES = (
+    ("plans.reap_runs", 30),
+    ("plans.sweep_triggers", 60),
+    ("audit.purge_expired", 3600),
+)
 
 
 def _ensure_system_schedules(**kwargs: Any) -> None:
