@@ -25,6 +25,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import QuerySet
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from tasks_engine.errors import JobError
 from tasks_engine.models import Connection, ConnectionKind, Secret
 from tasks_engine.secrets import encrypt_secret
@@ -226,6 +228,12 @@ def connection_validate(
     return ConnectionInput(clean_name, the_kind, clean, changes, errors)
 
 
+def _audit(action: str, connection: Connection) -> None:
+    """Record a change: the connection's settings and which secret fields are set, no values."""
+    kind, settings, secrets = connection.kind, connection.settings, sorted(connection.secrets)
+    audit_record(action=action, obj=connection, kind=kind, settings=settings, secretFields=secrets)
+
+
 @transaction.atomic
 def connection_create(
     *,
@@ -240,13 +248,15 @@ def connection_create(
     checked = connection_validate(name=name, kind=kind, settings=settings, secrets=secrets)
     if checked.errors:
         raise ConnectionValidationError(checked.errors)
-    return Connection.objects.create(
+    connection = Connection.objects.create(
         name=checked.name,
         kind=checked.kind,
         settings=checked.settings,
         secrets=_apply_secrets({}, checked.secret_changes),
         owner=owner if owner is not None and owner.is_authenticated else None,
     )
+    _audit(AuditAction.CREATED, connection)
+    return connection
 
 
 @transaction.atomic
@@ -269,6 +279,7 @@ def connection_update(
     connection.settings = checked.settings
     connection.secrets = _apply_secrets(connection.secrets, checked.secret_changes)
     connection.save(update_fields=["name", "settings", "secrets", "updated_at"])
+    _audit(AuditAction.EDITED, connection)
     return connection
 
 
@@ -276,6 +287,7 @@ def connection_update(
 def connection_delete(*, connection: Connection) -> None:
     """Delete a connection and its secret rows. Tasks that still name it fail when they run."""
     secret_ids = list(connection.secrets.values())
+    _audit(AuditAction.DELETED, connection)
     connection.delete()
     Secret.objects.filter(pk__in=secret_ids).delete()
 
