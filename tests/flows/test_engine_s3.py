@@ -17,6 +17,7 @@ from flows.engine.limits import Stopper
 from flows.engine.storage import s3_inputs
 from tests.fakes.moto import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, moto_server
 from tests.flows.conftest import SALES_CSV, flow_dict
+from tests.flows.test_engine_stopping import SLOW_QUERY
 
 __all__ = ["moto_server"]
 
@@ -132,11 +133,7 @@ def test_a_canceled_run_uploads_no_s3_output(
     root: Path, bucket: tuple[Any, dict[str, Any]]
 ) -> None:
     client, location = bucket
-    slow = (
-        "SELECT count(*) AS n FROM (SELECT * FROM input LIMIT 1), range(100000) a, "
-        "range(100000) b WHERE (a.range + b.range) % 7 = 3"
-    )
-    spec = flow_dict(root, [{"kind": "sql", "query": slow}])
+    spec = flow_dict(root, [{"kind": "sql", "query": SLOW_QUERY}])
     spec["outputs"][0].update(location=location, path="out/count.csv")
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
