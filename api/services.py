@@ -20,7 +20,7 @@ def token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, s
     """Create a token; returns it with the raw value, which is never stored or shown again."""
     raw = ApiToken.new_raw_token()
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
-    audit_record(action=AuditAction.CREATED, obj=token, label=f"{name} ({user.get_username()})")
+    audit_record(action=AuditAction.CREATED, obj=token, label=f"{name} ({user})")
     return token, raw
 
 
@@ -49,6 +49,6 @@ def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
     token = ApiToken.objects.filter(pk=token_id, user=user).first()
     if token is None:
         return False
-    audit_record(action=AuditAction.REVOKED, obj=token, label=f"{token.name} ({user.get_username()})")
+    audit_record(action=AuditAction.REVOKED, obj=token, label=f"{token.name} ({user})")
     token.delete()
     return True
