@@ -17,8 +17,9 @@ from runs.services import run_cancel, run_plan
 from tests.conftest import WorkerProcess, dedicated_worker
 from tests.flows.test_engine_stopping import SLOW_QUERY
 from tests.helpers import wait_for_run, wait_until
-from tests.tasks_engine.plan_helpers import run_in_process
+from tests.tasks_engine.plan_helpers import no_enqueue, run_in_process
 
+__all__ = ["no_enqueue"]
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
@@ -98,7 +99,7 @@ def test_a_flow_canceled_mid_query_stops_at_once_and_writes_nothing(
 
 
 def test_a_flow_past_its_time_limit_fails_with_the_reason_and_writes_nothing(
-    user: Any, storage_root: Path, settings: Any
+    user: Any, storage_root: Path, settings: Any, no_enqueue: list[int]
 ) -> None:
     settings.FLOW_MAX_SECONDS = 1
     started = time.monotonic()
