@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from api.models import ApiToken
+from api.services import token_revoke
 
 
 @admin.register(ApiToken)
@@ -25,3 +27,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # Revoking goes through the service, so it is in the audit log like a revoke on the page.
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        token_revoke(user=obj.user, token_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.select_related("user"):
+            token_revoke(user=token.user, token_id=token.pk)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 
 from api.models import ApiToken, hash_token
+from audit.models import AuditAction
+from audit.services import audit_record
 
 MAX_TOKENS_PER_USER = 50
 NAME_MAX_LENGTH = 100
@@ -18,6 +20,7 @@ def token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, s
     """Create a token; returns it with the raw value, which is never stored or shown again."""
     raw = ApiToken.new_raw_token()
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    audit_record(action=AuditAction.CREATED, obj=token, label=f"{name} ({user})")
     return token, raw
 
 
@@ -43,5 +46,9 @@ def token_create_for_self(*, user: AbstractBaseUser, name: str) -> tuple[ApiToke
 
 def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
     """Delete one of `user`'s tokens (requests with it fail from now on); False if not theirs."""
-    deleted, _ = ApiToken.objects.filter(pk=token_id, user=user).delete()
-    return deleted > 0
+    token = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if token is None:
+        return False
+    audit_record(action=AuditAction.REVOKED, obj=token, label=f"{token.name} ({user})")
+    token.delete()
+    return True

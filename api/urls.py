@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import URLPattern, path, re_path
 
-from api import connections, openapi, sharing, triggers, workspace
+from api import audit, connections, openapi, sharing, triggers, workspace
 from api.routing import by_method, not_found
 from api.views import jobs, packages, plan_emails, plans, runs
 
@@ -93,6 +93,7 @@ urlpatterns: list[URLPattern] = [
         ),
         "workspace_settings",
     ),
+    *_route("auditEvents", by_method(GET=audit.AuditEventListApi), "audit_events"),
     *_route("open-api-spec", by_method(GET=openapi.OpenApiSpecApi), "open_api_spec"),
     re_path(r"^.*$", not_found),
 ]

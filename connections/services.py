@@ -24,6 +24,8 @@ from urllib.parse import urlparse
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from connections.models import Connection, ConnectionKind, Secret
 from connections.secrets import encrypt_secret
 from connections.selectors import SECRET_FIELDS
@@ -211,6 +213,12 @@ def connection_validate(
     return ConnectionInput(clean_name, the_kind, clean, changes, errors)
 
 
+def _audit(action: str, connection: Connection) -> None:
+    """Record a change: the connection's settings and which secret fields are set, no values."""
+    kind, settings, secrets = connection.kind, connection.settings, sorted(connection.secrets)
+    audit_record(action=action, obj=connection, kind=kind, settings=settings, secretFields=secrets)
+
+
 @transaction.atomic
 def connection_create(
     *,
@@ -225,13 +233,15 @@ def connection_create(
     checked = connection_validate(name=name, kind=kind, settings=settings, secrets=secrets)
     if checked.errors:
         raise ServiceValidationError(checked.errors)
-    return Connection.objects.create(
+    connection = Connection.objects.create(
         name=checked.name,
         kind=checked.kind,
         settings=checked.settings,
         secrets=_apply_secrets({}, checked.secret_changes),
         owner=owner if owner is not None and owner.is_authenticated else None,
     )
+    _audit(AuditAction.CREATED, connection)
+    return connection
 
 
 @transaction.atomic
@@ -254,6 +264,7 @@ def connection_update(
     connection.settings = checked.settings
     connection.secrets = _apply_secrets(connection.secrets, checked.secret_changes)
     connection.save(update_fields=["name", "settings", "secrets", "updated_at"])
+    _audit(AuditAction.EDITED, connection)
     return connection
 
 
@@ -261,5 +272,6 @@ def connection_update(
 def connection_delete(*, connection: Connection) -> None:
     """Delete a connection and its secret rows. Tasks that still name it fail when they run."""
     secret_ids = list(connection.secrets.values())
+    _audit(AuditAction.DELETED, connection)
     connection.delete()
     Secret.objects.filter(pk__in=secret_ids).delete()

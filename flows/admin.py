@@ -33,11 +33,11 @@ from flows.services import webhook_set_secret
 from flows.specs import flow_problem
 
 
-def _engine_check(form: forms.ModelForm, check: Any) -> None:
+def _engine_check(form: forms.ModelForm, check: Any, field: str | None = None) -> None:
     try:
         check()
     except FlowError as error:
-        form.add_error(None, error.message)
+        form.add_error(field, error.message)
 
 
 class ParameterForm(forms.ModelForm):
@@ -215,8 +215,10 @@ class StepForm(forms.ModelForm):
         if not isinstance(options, dict) or "kind" in options:
             self.add_error("options", "Give an object of the step's options (without kind).")
         elif "kind" in data:
+            # The SQL checks too: the admin refuses what the engine would refuse at run time.
+            what = f"Step {data.get('position')} ({data['kind']})"
             _engine_check(
-                self, lambda: StepSpec.from_dict({"kind": data["kind"], **options}, "This step")
+                self, lambda: StepSpec.from_dict({"kind": data["kind"], **options}, what), "options"
             )
         return data
 

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from core.errors import FieldErrors, ServiceValidationError
 from flows.engine import FlowError, ParameterError
+from flows.engine.sqlcheck import recipe_sql_errors
 from flows.models import (
     MAX_WEBHOOKS_PER_FLOW,
     Dataset,
@@ -59,13 +60,17 @@ def flow_create(
     (id, Connection or None), path, format, options}], `recipes` [{name, source: {"dataset"|
     "recipe": name}, steps: [{kind, ...options}]}] and `outputs` [{name, recipe, connection,
     path, format, mode, options}]. Raises ServiceValidationError (nothing saved) when the name is
-    taken or the engine refuses the flow.
+    taken or the engine refuses the flow; user SQL the engine refuses is keyed by its field
+    (`recipes[0].steps[1].query`).
     """
     if Flow.objects.filter(name=name).exists():
         raise ServiceValidationError({"name": ["A flow with this name already exists."]})
-    unusable = _unusable_connections(owner, definition)
-    if unusable:
-        raise ServiceValidationError(unusable)
+    refused = {
+        **_unusable_connections(owner, definition),
+        **recipe_sql_errors(definition.get("recipes")),
+    }
+    if refused:
+        raise ServiceValidationError(refused)
     flow = Flow.objects.create(owner=owner, name=name, description=description)
     for item in definition.get("parameters", []):
         FlowParameter.objects.create(

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from connections.models import Connection, ConnectionKind
-from flows.engine import FlowError, FlowSpec
+from flows.engine import FlowError, FlowSpec, RunLimits
 from flows.models import Dataset, Flow, Output
 
 STORAGE_KINDS = (ConnectionKind.LOCAL, ConnectionKind.S3)
@@ -131,3 +131,13 @@ def flow_problem(flow: Flow) -> str | None:
     except FlowError as error:
         return error.message
     return None
+
+
+def run_limits() -> RunLimits:
+    """The caps of one flow job, from the settings (FLOW_MAX_SECONDS, FLOWS_DUCKDB_*)."""
+    return RunLimits(
+        max_seconds=settings.FLOW_MAX_SECONDS,
+        memory_limit=settings.FLOWS_DUCKDB_MEMORY_LIMIT,
+        threads=settings.FLOWS_DUCKDB_THREADS,
+        max_temp_directory_size=settings.FLOWS_DUCKDB_MAX_TEMP_SIZE,
+    )

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from core.errors import FieldErrors, TaskError
 from core.urls import page_url
-from flows.engine import FlowError, run_flow
+from flows.engine import FlowCanceled, FlowError, run_flow
 from flows.engine.results import json_safe
 from flows.models import Flow
 from flows.notifications import JobFacts, notify_flow_job
@@ -30,7 +30,7 @@ from flows.parameters import (
 )
 from flows.run_parameters import run_parameter_rows
 from flows.selectors import flows_visible_to
-from flows.specs import flow_problem, flow_spec
+from flows.specs import flow_problem, flow_spec, run_limits
 from plans.references import FieldSchema
 from plans.task_types import ResourceKind, register, register_resource_kind
 from plans.task_types.fields import ResourceField
@@ -171,8 +171,12 @@ class FlowTask(ExecutableTaskType):
                 parameters={name: entry["value"] for name, entry in parameters.items()},
                 run_id=context.run_id if context.run_id is not None else f"job{context.job_id}",
                 log=context.log,
+                cancel=context.cancel,
+                limits=run_limits(),
             )
             result["outputs"] = [output_result(output) for output in outputs]
+        except FlowCanceled as exc:
+            status, error = "canceled", str(exc)
         except (FlowError, TaskError) as exc:
             status, error = "failed", str(exc)
         except Exception as exc:  # still notify; the job records the crash like any other

@@ -7,6 +7,7 @@ stops start-up instead of surfacing later as a confusing error.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -51,6 +52,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*([KMGT]i?)?B$", re.IGNORECASE)
+
+
+def env_size(name: str, default: str) -> str:
+    """A size in DuckDB's syntax: a number and a unit, e.g. `512MB`, `10GB`, `2GiB`."""
+    raw = os.environ.get(name, default).strip()
+    if not _SIZE.match(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a size with a unit such as 512MB, 10GB or 2GiB; got {raw!r}."
+        )
+    return raw
 
 
 def env_url(name: str, default: str) -> str:

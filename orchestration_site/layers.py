@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. Apps on one layer may not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("workspace", "audit"),
+    ("core",),
+    ("audit",),
+    ("workspace",),
     ("connections",),
     ("plans",),
     ("runs",),

@@ -16,6 +16,7 @@ from orchestration_site.env import (
     env_bool,
     env_int,
     env_list,
+    env_size,
     env_str,
     env_url,
 )
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # Lowest layer first (see orchestration_site/layers.py).
     "workspace",
+    "audit",
     "connections",
     "plans",
     "runs",
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -167,6 +170,14 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5, minimum=1)
 MAX_RUN_HOURS = env_int("MAX_RUN_HOURS", 48, minimum=1)
 # Largest plan package accepted for import: the upload, and the sum of its unpacked files.
 PLAN_PACKAGE_MAX_BYTES = env_int("PLAN_PACKAGE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Caps of one flow job (see flows/engine/limits.py): past FLOW_MAX_SECONDS its query is
+# interrupted and the job failed; DuckDB spills beyond the memory limit, up to the spill cap.
+FLOW_MAX_SECONDS = env_int("FLOW_MAX_SECONDS", 3600, minimum=1)
+FLOWS_DUCKDB_MEMORY_LIMIT = env_size("FLOWS_DUCKDB_MEMORY_LIMIT", "1GB")
+FLOWS_DUCKDB_THREADS = env_int("FLOWS_DUCKDB_THREADS", 2, minimum=1)
+FLOWS_DUCKDB_MAX_TEMP_SIZE = env_size("FLOWS_DUCKDB_MAX_TEMP_SIZE", "10GB")
+# Audit events older than this are deleted by the hourly `audit.purge_expired` task.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/tokens/<int:token_id>/revoke/", token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
     path("plans/", include("plans.urls")),
     path("flows/", include("flows.urls")),
     path("", include("runs.urls")),

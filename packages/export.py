@@ -22,6 +22,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from connections.models import Connection
 from flows.models import Flow
 from flows.parameters import FLOW_TASK_TYPE, plan_overrides
@@ -74,6 +76,7 @@ def package_download(plan: Plan, *, user: User) -> HttpResponse:
     """The plan's package as a ZIP download (the page's Export button and the API)."""
     response = HttpResponse(plan_package(plan, user=user).to_zip(), content_type=ZIP_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{package_filename(plan)}"'
+    audit_record(action=AuditAction.EXPORTED, obj=plan, actor=user)
     return response
 
 

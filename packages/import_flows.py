@@ -16,6 +16,7 @@ from django.db import IntegrityError
 from connections.selectors import connections_visible_to
 from core.errors import ServiceValidationError
 from flows.engine import FlowError, FlowSpec
+from flows.engine.sqlcheck import recipe_sql_errors
 from flows.models import Flow
 from flows.selectors import flows_visible_to
 from flows.services import flow_create
@@ -119,6 +120,8 @@ def _flow_definition(
             continue
         for index, item in enumerate(items):
             _check_flow_item(kind, item, f"{member}:{kind}[{index}]", errors, connections)
+    for path, messages in recipe_sql_errors(lists["recipes"]).items():
+        errors.setdefault(f"{member}:{path}", []).extend(messages)
     if len(errors) > before:
         return None
     definition = {

@@ -20,6 +20,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from connections.selectors import connections_visible_to
 from core.errors import ServiceValidationError
 from flows.models import Flow
@@ -273,6 +275,7 @@ def plan_import_package(
     if errors:
         raise PackageError(errors)
     missing = [path for path in required if path not in supplied]
+    audit_record(action=AuditAction.IMPORTED, obj=plan, flows=[f.name for f in created])
     return ImportedPlan(plan=plan, flows=created, secrets_missing=missing)
 
 

@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from connections.models import Secret
 from connections.secrets import encrypt_secret
 from core.errors import FieldErrors, ServiceValidationError
@@ -76,6 +78,7 @@ def plan_create(
         raise ServiceValidationError(errors)
     plan = Plan.objects.create(owner=owner, name=name.strip(), description=description)
     _save_tasks(plan, cleaned)
+    audit_record(action=AuditAction.CREATED, obj=plan, tasks=len(cleaned))
     return plan
 
 
@@ -113,6 +116,8 @@ def plan_update(
     plan.save()
     if tasks is not None:
         _save_tasks(plan, cleaned)
+    new = {"name": name, "description": description, "tasks": tasks, **(extra or {})}
+    audit_record(action=AuditAction.EDITED, obj=plan, fields=[k for k in new if new[k] is not None])
     return plan
 
 
@@ -127,6 +132,7 @@ def plan_delete(*, plan: Plan) -> None:
     """
     from plans.signals import plan_deleting
 
+    audit_record(action=AuditAction.DELETED, obj=plan)
     plan_deleting.send(sender=Plan, plan=plan)
     attempts = 5
     for attempt in range(1, attempts + 1):
@@ -233,6 +239,7 @@ def plan_share(
             newcomers.append(found.email)
     # Collaborators hear of failed runs by default (seed product; `notifications` listens).
     plan_shared.send(sender=Plan, plan=plan, new_addresses=newcomers)
+    audit_record(action=AuditAction.SHARED, obj=plan, roles={str(u): r for u, r in grants})
     return shares
 
 
@@ -247,6 +254,7 @@ def plan_unshare(*, plan: Plan, user_id: int) -> bool:
     if share is None:
         return False
     share.delete()
+    audit_record(action=AuditAction.UNSHARED, obj=plan, user=share.user.get_username())
     # Run mails describe the plan; someone who may no longer see it stops getting them.
     plan_unshared.send(sender=Plan, plan=plan, user=share.user)
     return True

@@ -8,6 +8,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from core.errors import FieldErrors, ServiceValidationError, merge_errors
 from plans.models import Plan, Trigger
 from plans.snapshot import build_snapshot
@@ -107,6 +109,8 @@ def run_plan(
         parameter_overrides=parameter_overrides or {},
         idempotency_key=idempotency_key,
     )
+    if source != RunSource.SCHEDULE:  # schedules are in the run history, not the audit log
+        audit_record(action=AuditAction.RAN, obj=plan, run=run.pk, source=source)
     if enqueue:
         _enqueue_on_commit(run)
     return run
@@ -161,6 +165,7 @@ def run_cancel(*, run: PlanRun) -> PlanRun:
         raise RunStateError(f"Run #{run.pk} has already ended ({run.status}).")
     state.jobs_cancel_pending(run.pk)
     run.refresh_from_db()
+    audit_record(action=AuditAction.CANCELED, obj=run.plan, run=run.pk)
     return run
 
 
@@ -212,6 +217,7 @@ def run_retry(
                 result={**old.result, "carriedOverFromJob": old.pk},
             )
     _enqueue_on_commit(new)
+    audit_record(action=AuditAction.RETRIED, obj=run.plan, run=new.pk, retryOf=run.pk)
     return new
 
 

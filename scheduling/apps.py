@@ -6,7 +6,11 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 # Housekeeping beat sends besides the triggers: (task name, every N seconds).
-SYSTEM_SCHEDULES = (("tasks_engine.reap_runs", 30), ("scheduling.sweep_triggers", 60))
+SYSTEM_SCHEDULES = (
+    ("tasks_engine.reap_runs", 30),
+    ("scheduling.sweep_triggers", 60),
+    ("audit.purge_expired", 3600),
+)
 
 
 def _ensure_system_schedules(**kwargs: Any) -> None:
@@ -28,4 +32,9 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from scheduling import receivers  # noqa: F401
 
-        post_migrate.connect(_ensure_system_schedules, sender=self)
+        # Sent per app with models; scheduling has none, so follow beat's own tables.
+        from django.apps import apps
+
+        post_migrate.connect(
+            _ensure_system_schedules, sender=apps.get_app_config("django_celery_beat")
+        )

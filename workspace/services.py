@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from workspace.models import SINGLETON_ID, WorkspaceSettings
 from workspace.selectors import forget_workspace_settings
 from workspace.signals import workspace_settings_changed
@@ -51,5 +53,6 @@ def workspace_settings_update(
     if after != before:
         row.save()
         workspace_settings_changed.send(sender=WorkspaceSettings, before=before, after=after)
+        audit_record(action=AuditAction.SETTINGS_CHANGED, obj=row, before=before, after=after)
     forget_workspace_settings()
     return row

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from flows.engine.errors import FlowError
+from flows.engine.limits import Stopper
 from flows.engine.spec import DatasetSpec, FlowSpec, SourceRef
 from flows.engine.sqlcheck import quote_identifier, quote_literal
 from flows.engine.steps import COUNT_PRESERVING_KINDS, STREAMING_KINDS, aggregate_sql, compile_step
@@ -95,20 +96,25 @@ class Builder:
         inputs: dict[str, list[Path]],
         consumers: dict[str, int],
         log: Callable[[str], None],
+        stopper: Stopper | None = None,
     ) -> None:
         self.con, self.flow, self.values, self.inputs = con, flow, values, inputs
         self.consumers, self.log = consumers, log
+        self.stopper = stopper or Stopper(None, None)
         self.recipes: dict[str, Relation] = {}
         self.tables = 0
 
     def run(self, sql: str, parameters: frozenset[str], what: str) -> duckdb.DuckDBPyConnection:
-        """Execute engine SQL with the named parameters bound as values; errors become FlowError."""
+        """Execute engine SQL with the named parameters bound as values; errors become FlowError,
+        and a query interrupted because the run must stop becomes FlowCanceled/FlowTimedOut."""
         unknown = sorted(parameters - set(self.values))
         if unknown:
             raise FlowError(f"{what}: unknown parameter {', '.join('$' + n for n in unknown)}.")
+        self.stopper.check()
         try:
             return self.con.execute(sql, {name: self.values[name] for name in parameters})
         except duckdb.Error as error:
+            self.stopper.check()
             raise FlowError(f"{what}: {error_message(error)}") from None
 
     def scalar(self, sql: str, parameters: frozenset[str], what: str) -> int:

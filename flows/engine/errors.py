@@ -13,3 +13,15 @@ class FlowError(Exception):
 
 class ParameterError(FlowError):
     """A parameter value does not fit its declared type, or is unknown."""
+
+
+class FlowStopped(FlowError):
+    """The run was stopped from outside before it finished; nothing was published."""
+
+
+class FlowCanceled(FlowStopped):
+    """The run was canceled (its cancel event was set)."""
+
+
+class FlowTimedOut(FlowStopped):
+    """The run went past its time limit (`RunLimits.max_seconds`)."""

@@ -6,13 +6,17 @@ into the run's work folder). The connection then gets `allowed_paths` = those fi
 `lock_configuration = true`, so user SQL can read no other file, install or load nothing and
 change no setting even if `flows.engine.sqlcheck` missed a construct. Parameter values are only
 ever bound as prepared-statement values. See `flows.engine.build` for the execution model.
+
+Stopping: the run's caps (memory, threads, spill size) are set before the lock, and a cancel
+event or the time limit interrupts the running query (`flows.engine.limits`). Outputs are
+staged in the work folder and published together only once all are complete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,17 +26,14 @@ from typing import Any
 import duckdb
 
 from flows.engine import storage
-from flows.engine.build import Builder, elapsed_ms
+from flows.engine.build import Builder, elapsed_ms, error_message
 from flows.engine.errors import FlowError, ParameterError
+from flows.engine.limits import RunLimits, Stopper
 from flows.engine.parameters import coerce_parameter, render_path
 from flows.engine.results import OutputResult
 from flows.engine.spec import FlowSpec, OutputSpec
 from flows.engine.sqlcheck import quote_literal
-from flows.engine.writing import write_output
-
-# Several Celery workers may run flows on one machine: DuckDB's own default (80% of RAM) is too
-# greedy. Past the limit DuckDB spills to the run's work folder rather than failing.
-DEFAULT_MEMORY_LIMIT = "1GB"
+from flows.engine.writing import publish_outputs, stage_output
 
 
 def resolve_parameters(flow: FlowSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,17 +55,23 @@ def run_flow(
     parameters: Mapping[str, Any],
     run_id: str | int,
     log: Callable[[str], None],
-    memory_limit: str | None = None,
+    cancel: threading.Event | None = None,
+    limits: RunLimits | None = None,
 ) -> list[OutputResult]:
     """Write the selected outputs (all when `outputs` is empty or None), in the flow's order.
 
     Only the recipes and datasets those outputs need are read and built. `parameters` override
-    the flow's defaults. `log` receives one line per dataset, step and output. Raises FlowError
-    with a message for users; nothing is published for an output whose writing failed, but
-    outputs written before it stay written. `memory_limit` (DuckDB syntax, e.g. "512MB") caps
-    DuckDB's memory for this run, spilling to the run's work folder beyond it; None takes
-    FLOWS_DUCKDB_MEMORY_LIMIT from the environment, else DEFAULT_MEMORY_LIMIT.
+    the flow's defaults. `log` receives one line per dataset, step and output. Every output is
+    first written completely inside the run's work folder, then all are published together
+    (`storage.publish_all`): a run that fails or stops publishes nothing.
+
+    `limits` (default `RunLimits()`) caps DuckDB's memory, threads and spill size and sets the
+    time limit. When `cancel` is set or the time limit passes, the running query is interrupted
+    and FlowCanceled / FlowTimedOut is raised, until publishing has begun; raises FlowError with
+    a message for users for everything else.
     """
+    limits = limits or RunLimits()
+    stopper = Stopper(cancel, limits.max_seconds)
     values = resolve_parameters(flow, parameters)
     selected = _select_outputs(flow, outputs)
     recipes = _needed_recipes(flow, selected)
@@ -77,7 +84,7 @@ def run_flow(
     }
     with tempfile.TemporaryDirectory(prefix="flow-run-") as folder:
         work = Path(folder)
-        inputs = _stage_inputs(flow, recipes, path_values, work, log)
+        inputs = _stage_inputs(flow, recipes, path_values, work, log, stopper)
         targets = {
             output.name: storage.plan_output(
                 output.location,
@@ -89,17 +96,20 @@ def run_flow(
             )
             for output in selected
         }
+        stopper.check()
         allowed = [path for files in inputs.values() for path in files]
         allowed += [t.existing for t in targets.values() if t.existing is not None]
-        limit = memory_limit or os.environ.get("FLOWS_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-        con = _locked_connection(work, allowed, memory_limit=limit)
+        con = _locked_connection(work, allowed, limits)
         try:
-            builder = Builder(con, flow, values, inputs, _consumers(flow, recipes, selected), log)
-            return [
-                write_output(builder, output, targets[output.name], work) for output in selected
-            ]
+            with stopper.watching(con):
+                consumers = _consumers(flow, recipes, selected)
+                builder = Builder(con, flow, values, inputs, consumers, log, stopper)
+                staged = [
+                    stage_output(builder, output, targets[output.name], work) for output in selected
+                ]
         finally:
             con.close()
+        return publish_outputs(staged, stopper, log)
 
 
 def _select_outputs(flow: FlowSpec, names: list[str] | None) -> list[OutputSpec]:
@@ -145,6 +155,7 @@ def _stage_inputs(
     values: Mapping[str, Any],
     work: Path,
     log: Callable[[str], None],
+    stopper: Stopper,
 ) -> dict[str, list[Path]]:
     names = [
         ref.name
@@ -154,6 +165,7 @@ def _stage_inputs(
     ]
     inputs: dict[str, list[Path]] = {}
     for name in dict.fromkeys(names):
+        stopper.check()
         dataset = flow.dataset(name)
         what = f"Dataset {name}"
         path = render_path(dataset.path, values, what=what)
@@ -163,7 +175,7 @@ def _stage_inputs(
         else:
             folder = work / f"in-{uuid.uuid4().hex}"
             folder.mkdir()
-            files = storage.s3_inputs(dataset.location, path, folder, what)
+            files = storage.s3_inputs(dataset.location, path, folder, what, stopper)
         size = sum(file.stat().st_size for file in files)
         took = elapsed_ms(started)
         log(f"Dataset {name}: {len(files)} file(s), {size:,} bytes, ready in {took} ms")
@@ -172,16 +184,28 @@ def _stage_inputs(
 
 
 def _locked_connection(
-    work: Path, allowed: list[Path], *, memory_limit: str = DEFAULT_MEMORY_LIMIT
+    work: Path, allowed: list[Path], limits: RunLimits | None = None
 ) -> duckdb.DuckDBPyConnection:
+    limits = limits or RunLimits()
     con = duckdb.connect(":memory:")
-    try:
-        con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
-    except duckdb.Error as error:
-        raise FlowError(f"The memory limit {memory_limit!r} is not valid: {error}") from None
+    caps = {
+        "memory limit": f"SET memory_limit = {quote_literal(limits.memory_limit)}",
+        "thread count": f"SET threads = {int(limits.threads)}",
+        "spill size limit": (
+            f"SET max_temp_directory_size = {quote_literal(limits.max_temp_directory_size)}"
+        ),
+    }
+    for what, sql in caps.items():
+        try:
+            con.execute(sql)
+        except duckdb.Error as error:
+            con.close()
+            raise FlowError(f"The {what} is not valid: {error_message(error)}") from None
     spill = work / "spill"
     spill.mkdir()
     con.execute(f"SET temp_directory = {quote_literal(str(spill))}")
+    # Its bar would go to the worker's stdout for every query longer than two seconds.
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET allowed_directories = [{quote_literal(str(work) + '/')}]")
     if allowed:
         con.execute(f"SET allowed_paths = [{', '.join(quote_literal(str(p)) for p in allowed)}]")

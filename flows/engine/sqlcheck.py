@@ -7,12 +7,17 @@ statements) that reads only the relations it is given, calls no table function o
 `range`/`generate_series`/`unnest`, and names parameters only as `$name`. This is the friendly
 first layer; the hard one is the run's connection, which has external access switched off and
 its configuration locked before any user SQL runs (see `flows.engine.runner`).
+
+The checks run when a flow is saved or imported (`check_step_sql` from the step shape checks,
+`recipe_sql_errors` for errors keyed by field) and again when a run compiles each step.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +31,10 @@ FORBIDDEN_FUNCTIONS = frozenset(
     {"getenv", "getvariable", "current_setting", "set_variable", "query", "query_table"}
 )
 INPUT_RELATION = "input"
+# The config field holding user SQL, per step kind.
+USER_SQL_FIELDS = {"filter": "expression", "derive": "expression", "sql": "query"}
+
+_parsers = threading.local()
 
 
 def quote_identifier(name: str) -> str:
@@ -153,3 +162,50 @@ def check_expression(con: duckdb.DuckDBPyConnection, expression: str, *, what: s
 def wrap_expression(expression: str) -> str:
     """The parenthesised form in which a checked expression is placed into engine SQL."""
     return f"(\n{expression}\n)"
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """This thread's connection for parsing user SQL outside a run (opening one costs ~10 ms).
+
+    Only `json_serialize_sql` runs on it, which parses and executes nothing; it is locked down
+    anyway. A forked worker process opens its own rather than share its parent's.
+    """
+    con = getattr(_parsers, "con", None)
+    if con is None or getattr(_parsers, "pid", None) != os.getpid():
+        con = duckdb.connect(":memory:")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        _parsers.con, _parsers.pid = con, os.getpid()
+    return con
+
+
+def check_step_sql(kind: str, config: Mapping[str, Any], what: str) -> None:
+    """Check the user SQL of a step (`USER_SQL_FIELDS`), if it has any; raises FlowError."""
+    text = config.get(USER_SQL_FIELDS.get(kind, ""))
+    if not isinstance(text, str):
+        return  # no SQL, or a shape error that the step's shape check reports
+    if kind == "sql":
+        check_query(_parser(), text, what=what)
+    else:
+        check_expression(_parser(), text, what=what)
+
+
+def recipe_sql_errors(recipes: Any) -> dict[str, list[str]]:
+    """The user SQL of every step of `recipes` (a flow definition's list of recipe dicts),
+    checked: errors keyed by field path (`recipes[0].steps[2].query`), each message naming the
+    recipe and the step. Parts of the wrong shape are skipped (the spec's checks report them).
+    """
+    errors: dict[str, list[str]] = {}
+    for r_index, recipe in enumerate(recipes if isinstance(recipes, list) else []):
+        steps = recipe.get("steps") if isinstance(recipe, Mapping) else None
+        for s_index, step in enumerate(steps if isinstance(steps, list) else []):
+            if not isinstance(step, Mapping) or step.get("kind") not in USER_SQL_FIELDS:
+                continue
+            kind = str(step["kind"])
+            what = f"Recipe {recipe.get('name')}, step {s_index + 1} ({kind})"
+            try:
+                check_step_sql(kind, step, what)
+            except FlowError as error:
+                path = f"recipes[{r_index}].steps[{s_index}].{USER_SQL_FIELDS[kind]}"
+                errors[path] = [error.message]
+    return errors

@@ -36,6 +36,7 @@ from flows.engine.sqlcheck import (
     INPUT_RELATION,
     check_expression,
     check_query,
+    check_step_sql,
     quote_identifier,
     wrap_expression,
 )
@@ -130,11 +131,13 @@ def join_keys(config: dict[str, Any], what: str) -> list[tuple[str, str]]:
 
 
 def check_step_config(kind: str, config: dict[str, Any], what: str) -> None:
-    """Raise FlowError when `config` does not have the shape `kind` needs (SQL is checked later)."""
+    """Raise FlowError when `config` does not have the shape `kind` needs, or its user SQL
+    does not pass `flows.engine.sqlcheck` (so a flow is refused when saved, not when run)."""
     if kind in ("filter", "derive"):
         _require(isinstance(config.get("expression"), str), f"{what}: an expression is needed.")
         if kind == "derive":
             _require(_is_name(config.get("column")), f"{what}: the new column needs a name.")
+        check_step_sql(kind, config, what)
     elif kind in ("select", "drop"):
         _names(config.get("columns"), f"{what}: columns")
     elif kind == "rename":
@@ -181,6 +184,7 @@ def check_step_config(kind: str, config: dict[str, Any], what: str) -> None:
         )
     elif kind == "sql":
         _require(isinstance(config.get("query"), str), f"{what}: a query is needed.")
+        check_step_sql(kind, config, what)
 
 
 def _name_map_any(value: Any, what: str) -> dict[str, Any]:

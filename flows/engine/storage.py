@@ -22,6 +22,7 @@ from typing import Any
 
 from connections.storage.paths import PathEscapeError, clean_relative, join_key, resolve_within
 from flows.engine.errors import FlowError
+from flows.engine.limits import Stopper
 from flows.engine.spec import StorageLocation
 
 _GLOB_CHARS = set("*?[")
@@ -103,8 +104,13 @@ def _key_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + r"\Z")
 
 
-def s3_inputs(location: StorageLocation, path: str, work: Path, what: str) -> list[Path]:
-    """Download the objects `path` (wildcards allowed) names into `work`; return the local files."""
+def s3_inputs(
+    location: StorageLocation, path: str, work: Path, what: str, stopper: Stopper
+) -> list[Path]:
+    """Download the objects `path` (wildcards allowed) names into `work`; return the local files.
+
+    A download stops (FlowCanceled / FlowTimedOut) as soon as `stopper` says so: boto3 calls
+    the progress callback for every chunk received."""
     relative = safe_relative(path, what)
     key_pattern = join_key(location.prefix, relative)
     client = s3_client(location)
@@ -132,8 +138,11 @@ def s3_inputs(location: StorageLocation, path: str, work: Path, what: str) -> li
         for index, key in enumerate(sorted(keys)):
             # The index keeps two keys with the same file name apart.
             target = work / f"{index:05d}-{PurePosixPath(key).name}"
+            stopper.check()
             try:
-                client.download_file(location.bucket, key, str(target))
+                client.download_file(
+                    location.bucket, key, str(target), Callback=lambda _bytes: stopper.check()
+                )
             except client.exceptions.ClientError as error:
                 if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
                     where = s3_display(location, key)
@@ -217,21 +226,52 @@ def plan_output(
     return OutputTarget(location, s3_display(location, key), None, key, staging, existing)
 
 
-def publish(target: OutputTarget, final: Path, what: str) -> int:
-    """Put `final` at the target (replacing what is there); return the published size in bytes."""
-    if target.local_path is not None:
-        target.local_path.parent.mkdir(parents=True, exist_ok=True)
-        # Copy beside the destination and rename, so readers never see a half-written file.
-        partial = target.local_path.with_name(f".{target.local_path.name}.{uuid.uuid4().hex}.part")
-        shutil.copyfile(final, partial)
-        partial.replace(target.local_path)
-        return target.local_path.stat().st_size
+def publish_all(items: list[tuple[OutputTarget, Path, str]], stopper: Stopper) -> list[int]:
+    """Put each complete staged file (`final`) at its target; return the published sizes.
+
+    No reader ever sees a partial file, and a run that must stop publishes nothing:
+    1. local files are copied beside their destination under a hidden name
+       (`.<name>.<hex>.part`), checking the stopper between files;
+    2. a last stopper check; from here on the run is committing and is no longer stopped;
+    3. S3 files are uploaded (S3 shows an object only once its upload completed);
+    4. the local copies are renamed into place (a rename replaces the old file atomically).
+    A failure in 1-3 removes the hidden copies, so no local output is published. Objects
+    uploaded before a failing upload stay (S3 has no multi-object transaction).
+    """
+    parts: list[Path | None] = []
+    try:
+        for target, final, _what in items:
+            stopper.check()
+            if target.local_path is None:
+                parts.append(None)
+                continue
+            target.local_path.parent.mkdir(parents=True, exist_ok=True)
+            part = target.local_path.with_name(f".{target.local_path.name}.{uuid.uuid4().hex}.part")
+            parts.append(part)
+            shutil.copyfile(final, part)
+        stopper.check()
+        for target, final, what in items:
+            if target.local_path is None:
+                _upload(target, final, what)
+    except BaseException:
+        for part in parts:
+            if part is not None:
+                part.unlink(missing_ok=True)
+        raise
+    sizes = []
+    for (target, final, _what), part in zip(items, parts, strict=True):
+        if part is not None and target.local_path is not None:
+            part.replace(target.local_path)
+        sizes.append(final.stat().st_size)
+    return sizes
+
+
+def _upload(target: OutputTarget, final: Path, what: str) -> None:
     client = s3_client(target.location)
     try:
         client.upload_file(str(final), target.location.bucket, target.key)
     except Exception as error:
         raise _s3_error(error, what, target.display) from None
-    return final.stat().st_size
 
 
 def append_text_rows(

@@ -1,9 +1,11 @@
-"""Writing one output: COPY to a staged file, merge for append, publish, preview."""
+"""Writing outputs: COPY to a staged file, merge for append, preview; then publish them all."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import duckdb
 
 from flows.engine import storage
 from flows.engine.build import Builder, csv_options, elapsed_ms
+from flows.engine.limits import Stopper
 from flows.engine.results import OutputResult, json_safe
 from flows.engine.spec import OutputSpec
 from flows.engine.sqlcheck import quote_literal
@@ -28,14 +31,28 @@ def write_options(output: OutputSpec) -> str:
     return "FORMAT json" if output.format == "json" else "FORMAT parquet"
 
 
-def write_output(
+@dataclass
+class StagedOutput:
+    """One output written completely inside the run's work folder, not yet published."""
+
+    output: OutputSpec
+    target: storage.OutputTarget
+    final: Path
+    rows: int
+    columns: list[tuple[str, str]]
+    preview: list[dict[str, Any]]
+    took_ms: int
+
+
+def stage_output(
     builder: Builder, output: OutputSpec, target: storage.OutputTarget, work: Path
-) -> OutputResult:
-    """Write the output's recipe to its target according to its mode; return what was written.
+) -> StagedOutput:
+    """Write the output's recipe to a file in the work folder according to its mode.
 
     Append: csv/json get this run's rows added after the file's (csv refuses a different
     header); parquet is rewritten as the old rows followed by the new ones (UNION ALL BY NAME)
     so the path keeps naming one file. "new file" was resolved to a fresh name by plan_output.
+    Nothing leaves the work folder here: `publish_outputs` does that once every output is ready.
     """
     what = f"Output {output.name}"
     relation = builder.recipe(output.recipe)
@@ -60,13 +77,32 @@ def write_output(
             storage.append_text_rows(
                 target.existing, target.staging, final, header=header, what=what
             )
-    size = storage.publish(target, final, what)
-    builder.log(
-        f"Output {output.name}: {rows:,} rows written to {target.display} "
-        f"({size:,} bytes) in {elapsed_ms(started)} ms"
-    )
     preview = _preview(builder.con, output, target.staging, columns)
-    return OutputResult(output.name, target.display, output.format, rows, columns, size, preview)
+    took = elapsed_ms(started)
+    return StagedOutput(output, target, final, rows, columns, preview, took)
+
+
+def publish_outputs(
+    staged: list[StagedOutput], stopper: Stopper, log: Callable[[str], None]
+) -> list[OutputResult]:
+    """Publish every staged output (see `storage.publish_all`) unless the run must stop first."""
+    sizes = storage.publish_all(
+        [(item.target, item.final, f"Output {item.output.name}") for item in staged], stopper
+    )
+    results = []
+    for item, size in zip(staged, sizes, strict=True):
+        name = item.output.name
+        log(
+            f"Output {name}: {item.rows:,} rows written to {item.target.display} "
+            f"({size:,} bytes); built in {item.took_ms} ms"
+        )
+        results.append(
+            OutputResult(
+                name, item.target.display, item.output.format, item.rows, item.columns, size,
+                item.preview,
+            )
+        )  # fmt: skip
+    return results
 
 
 def _preview(

@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from core.errors import FieldErrors, ServiceValidationError
 from plans.models import OverlapPolicy, Plan, Trigger, TriggerKind
 from plans.schedules import ScheduleSpec, validate_spec
@@ -256,6 +258,7 @@ def plan_schedule_update(
                 plan.pause_reason = ""
                 fields.append("pause_reason")
     plan.save(update_fields=fields)
+    audit_record(action=AuditAction.EDITED, obj=plan, fields=fields[1:])
     return plan
 
 

@@ -46,6 +46,7 @@ def test_the_spec_is_valid_openapi_and_needs_no_token() -> None:
         "name": "plan_id", "in": "path", "required": True, "schema": {"type": "integer"}
     }  # fmt: skip
     assert "Idempotency-Key" in run["description"]
+    assert spec["paths"]["/v4/auditEvents"]["get"]["operationId"] == "AuditEventListApi"
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,12 @@ import boto3
 import duckdb
 import pytest
 
-from flows.engine import FlowError, FlowSpec, run_flow
+from flows.engine import FlowCanceled, FlowError, FlowSpec, StorageLocation, run_flow
+from flows.engine.limits import Stopper
+from flows.engine.storage import s3_inputs
 from tests.fakes.moto import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, moto_server
 from tests.flows.conftest import SALES_CSV, flow_dict
+from tests.flows.test_engine_stopping import SLOW_QUERY
 
 __all__ = ["moto_server"]
 
@@ -97,3 +101,51 @@ def test_s3_wildcards_append_and_missing_keys(
     spec["datasets"][0]["path"] = "in/c/sales.csv"
     with pytest.raises(FlowError, match=f"s3://{location['bucket']}/team/in/c/sales.csv"):
         run_flow(FlowSpec.from_dict(spec), outputs=None, parameters={}, run_id=1, log=print)
+
+
+class SetAfter(threading.Event):
+    """A cancel event that reads as set from its `n`-th look on (to cancel mid-download)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.looks, self.n = 0, n
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks >= self.n
+
+
+def test_a_cancel_stops_an_s3_download_between_chunks(
+    tmp_path: Path, bucket: tuple[Any, dict[str, Any]]
+) -> None:
+    client, location = bucket
+    client.put_object(Bucket=location["bucket"], Key="team/in/big.csv", Body=b"x\n" * 4_000_000)
+    # The first look is before the download starts; the second is the first chunk's callback.
+    stopper = Stopper(SetAfter(2), None)
+
+    with pytest.raises(FlowCanceled):
+        s3_inputs(StorageLocation.from_dict(location), "in/big.csv", tmp_path, "Dataset", stopper)
+
+    assert stopper.cancel is not None and stopper.cancel.looks == 2  # type: ignore[attr-defined]
+
+
+def test_a_canceled_run_uploads_no_s3_output(
+    root: Path, bucket: tuple[Any, dict[str, Any]]
+) -> None:
+    client, location = bucket
+    spec = flow_dict(root, [{"kind": "sql", "query": SLOW_QUERY}])
+    spec["outputs"][0].update(location=location, path="out/count.csv")
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+
+    with pytest.raises(FlowCanceled):
+        run_flow(
+            FlowSpec.from_dict(spec),
+            outputs=None,
+            parameters={},
+            run_id=1,
+            log=print,
+            cancel=cancel,
+        )
+
+    assert client.list_objects_v2(Bucket=location["bucket"]).get("KeyCount") == 0

@@ -31,6 +31,8 @@ def start_with(**env: str) -> subprocess.CompletedProcess[str]:
         ("JOB_HEARTBEAT_SECONDS", "often"),
         ("SITE_URL", "not a url"),
         ("EMAIL_URL", "pigeon://coop"),
+        ("FLOW_MAX_SECONDS", "0"),
+        ("FLOWS_DUCKDB_MAX_TEMP_SIZE", "lots"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable: str, value: str) -> None:
