@@ -21,7 +21,6 @@ from workspace.features import plans_enabled_required
 from workspace.selectors import get_workspace_settings
 
 PLANS_PER_PAGE = 50
-RUNS_PER_PAGE = 20
 
 
 @login_required
@@ -39,13 +38,14 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @plans_enabled_required
 @require_GET
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """Plan View: the tasks in order with their conditions, recent runs, Run now and, for the
-    owner and staff, the Share section."""
+    """Plan View: the plan graph and the tasks in order with their conditions, the run history
+    and latest runs, Run now and, for the owner and staff, the Share section."""
+    from plans.graph.picture import plan_graph_picture
+    from plans.plan_runs import runs_section
+
     plan = access_plan(request.user, plan_id)
     access = plan_access(plan, request.user)
-    runs_page = Paginator(selectors.plan_runs(plan), RUNS_PER_PAGE).get_page(
-        request.GET.get("runs_page")
-    )
+    task_rows = selectors.plan_task_rows(plan)
     manage = access is not None and access.can_manage
     return render(
         request,
@@ -53,9 +53,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         {
             "plan": plan,
             "access": access,
-            "task_rows": selectors.plan_task_rows(plan),
-            "runs_page": runs_page,
-            "runs": runs_page.object_list,
+            "task_rows": task_rows,
+            "graph": plan_graph_picture(task_rows),
+            **runs_section(plan, task_rows),
             "blocked_flows": flows_blocking_run(plan, request.user)
             if access is not None and access.shared
             else [],
