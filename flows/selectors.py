@@ -43,13 +43,19 @@ def flow_get_for_user(user: AbstractBaseUser | AnonymousUser, flow_id: int) -> F
     return flow
 
 
+def jobs_of_flow_q(flow_id: int) -> Q:
+    """A filter on `Job` keeping the flow's jobs: ad-hoc ones (`run=None`, `task_id=<flow
+    id>`) and those of plan tasks whose config names the flow."""
+    tasks = PlanTask.objects.filter(type="flow", config__flow=flow_id).values("pk")
+    return Q(task_type="flow") & (
+        Q(run__isnull=True, task_id=flow_id) | Q(run__isnull=False, task_id__in=tasks)
+    )
+
+
 def flow_jobs(flow: Flow) -> QuerySet[Job]:
-    """Jobs of the flow, newest first: ad-hoc ones (`run=None`, `task_id=<flow id>`) and those
-    of plan tasks whose config names the flow."""
-    tasks = PlanTask.objects.filter(type="flow", config__flow=flow.pk).values("pk")
+    """Jobs of the flow, newest first (see `jobs_of_flow_q`)."""
     return (
-        Job.objects.filter(task_type="flow")
-        .filter(Q(run__isnull=True, task_id=flow.pk) | Q(run__isnull=False, task_id__in=tasks))
+        Job.objects.filter(jobs_of_flow_q(flow.pk))
         .select_related("run", "plan")
         .order_by("-created_at", "-id")
     )

@@ -5,6 +5,7 @@ from django.urls import path
 from plans import views
 from plans.notifications import views as email_views
 from plans.packages import views as package_views
+from plans.plan_runs import plan_runs_fragment
 from plans.triggers import views as trigger_views
 
 app_name = "plans"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", views.plan_list, name="list"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/run/", views.plan_run_now, name="run"),
+    path("<int:plan_id>/runs/", plan_runs_fragment, name="runs_fragment"),
     path("<int:plan_id>/export/", package_views.plan_export_view, name="export"),
     path("import/", package_views.plan_import_view, name="import"),
     path("<int:plan_id>/share/", views.plan_share_view, name="share"),

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.urls import path
 
 from runs import views
+from runs.run_list import run_list
 
 app_name = "runs"
 urlpatterns = [
+    path("runs/", run_list, name="list"),
     path("runs/<int:run_id>/", views.run_detail, name="detail"),
     path("runs/<int:run_id>/jobs/", views.run_jobs_fragment, name="jobs_fragment"),
     path("runs/<int:run_id>/cancel/", views.run_cancel_view, name="cancel"),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -43,30 +43,40 @@ def duration_text(value: timedelta | None) -> str:
 
 @dataclass(frozen=True)
 class JobRow:
-    """A job with what the tables show precomputed (the template language cannot call)."""
+    """A job with what the tables show precomputed (the template language cannot call).
+
+    `skipped_because` says why a skipped job did not run (empty otherwise)."""
 
     job: Job
     duration: str
     status_code: int | None
+    skipped_because: str = ""
 
 
-def _job_row(job: Job) -> JobRow:
+def _job_row(job: Job, skipped_because: str = "") -> JobRow:
     code = job.result.get("statusCode") if isinstance(job.result, dict) else None
     return JobRow(
         job=job,
         duration=duration_text(job.duration),
         status_code=code if isinstance(code, int) else None,
+        skipped_because=skipped_because,
     )
 
 
 def _live_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
+    from runs.pictures.run_details import run_pictures
+
     access = plan_access(run.plan, request.user)
+    jobs = selectors.run_jobs(run)
+    pictures = run_pictures(run, jobs)
     return {
         "run": run,
         "run_duration": duration_text(run.duration),
-        "job_rows": [_job_row(job) for job in selectors.run_jobs(run)],
+        "job_rows": [_job_row(job, pictures.explanations.get(job.pk, "")) for job in jobs],
+        "pictures": pictures,
         "can_cancel": access is not None and access.can_edit,
         "can_retry": run.status == RunStatus.FAILED and access is not None and access.can_run,
+        "can_run_again": not run.is_active and access is not None and access.can_run,
     }
 
 
@@ -78,7 +88,13 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     from flows.run_parameters import run_parameter_rows
 
     run = selectors.run_get_for_user(request.user, run_id)
-    context = {**_live_context(request, run), "parameter_rows": run_parameter_rows(run)}
+    previous_run, next_run = selectors.run_neighbours(run)
+    context = {
+        **_live_context(request, run),
+        "parameter_rows": run_parameter_rows(run),
+        "previous_run": previous_run,
+        "next_run": next_run,
+    }
     return render(request, "runs/detail.html", context)
 
 
@@ -149,26 +165,58 @@ def _changed_parameters(request: HttpRequest) -> dict[str, dict[str, str]]:
 @plans_enabled_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    """Job History: every visible job, newest first, filtered by status, plan and task type."""
-    filters = selectors.JobFilters.from_query(request.GET.dict())
-    paginator = Paginator(selectors.job_history_list(request.user, filters), JOBS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    """Job History: every visible job, newest first, filtered by status, plan, task type, flow
+    and date range, paged by keyset (no COUNT, no OFFSET: `runs.keyset`)."""
+    from flows.selectors import flows_visible_to, jobs_of_flow_q
+    from runs.filters import NAME_CHOICES, plan_names
+    from runs.keyset import keyset_page, page_query
+
+    filters = selectors.JobFilters.from_query(request.GET)
+    jobs = selectors.job_history_list(request.user, filters)
+    flows = flows_visible_to(request.user)
+    if filters.flow_id is not None or filters.flow_name:
+        named = (
+            flows.filter(pk=filters.flow_id)
+            if filters.flow_id is not None
+            else flows.filter(name__iexact=filters.flow_name)
+        )
+        flow_q = Q(pk__in=[])
+        for flow_id in named.values_list("pk", flat=True)[:NAME_CHOICES]:
+            flow_q |= jobs_of_flow_q(flow_id)
+        jobs = jobs.filter(flow_q)
+    page = keyset_page(jobs, request.GET, per_page=JOBS_PER_PAGE)
     return render(
         request,
         "runs/job_list.html",
         {
             "page": page,
-            "job_rows": [_job_row(job) for job in page.object_list],
+            "job_rows": [_job_row(job) for job in page.items],
             "filters": filters,
-            "filter_query": query.urlencode(),
+            "query": page_query(request.GET),
+            "any_filter": bool(page_query(request.GET)),
             "statuses": JobStatus.choices,
             "task_types": TaskType.choices,
-            "plan_choices": plans_visible_to(request.user)
-            .order_by("name", "id")
-            .values_list("pk", "name"),
+            "plan_name": _named(request.user, filters),
+            "plan_names": plan_names(request.user),
+            "flow_names": list(
+                flows.order_by("name").values_list("name", flat=True).distinct()[:NAME_CHOICES]
+            ),
+            "flow_name": (
+                flows.filter(pk=filters.flow_id).values_list("name", flat=True).first() or ""
+                if filters.flow_id is not None
+                else filters.flow_name
+            ),
         },
+    )
+
+
+def _named(user: Any, filters: selectors.JobFilters) -> str:
+    """The plan name the filter form shows: the linked plan's, or the one typed."""
+    if filters.plan_id is None:
+        return filters.plan_name
+    return (
+        plans_visible_to(user).filter(pk=filters.plan_id).values_list("name", flat=True).first()
+        or ""
     )
 
 
