@@ -11,6 +11,7 @@ from plans.triggers import views as trigger_views
 app_name = "plans"
 urlpatterns = [
     path("", views.plan_list, name="list"),
+    path("live/", views.plan_list_fragment, name="list_fragment"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/run/", views.plan_run_now, name="run"),
     path("<int:plan_id>/runs/", plan_runs_fragment, name="runs_fragment"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from plans.access import Capability, access_plan, flows_blocking_run, plan_acces
 from plans.models import ShareRole
 from plans.services import ShareInvitation, plan_share, plan_unshare
 from plans.validation import PlanValidationError
-from runs.models import RunSource
+from runs.models import ACTIVE_RUN_STATUSES, RunSource
 from runs.services import run_plan
 from workspace.features import plans_enabled_required
 from workspace.selectors import get_workspace_settings
@@ -29,9 +31,24 @@ PLANS_PER_PAGE = 50
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Plans the user may see (their own, shared with them, all for staff), with each one's
     latest run."""
+    return render(request, "plans/list.html", _plan_list_context(request))
+
+
+@login_required
+@plans_enabled_required
+@require_GET
+def plan_list_fragment(request: HttpRequest) -> HttpResponse:
+    """The plans table alone; it carries the polling trigger only while a plan on the page has
+    an active latest run."""
+    return render(request, "plans/_list_live.html", _plan_list_context(request))
+
+
+def _plan_list_context(request: HttpRequest) -> dict[str, Any]:
     paginator = Paginator(selectors.plan_list_with_latest_run(request.user), PLANS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "plans/list.html", {"page": page, "plans": page.object_list})
+    plans = list(page.object_list)
+    active = any(plan.latest_run_status in ACTIVE_RUN_STATUSES for plan in plans)
+    return {"page": page, "plans": plans, "plans_active": active}
 
 
 @login_required

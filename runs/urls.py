@@ -14,4 +14,5 @@ urlpatterns = [
     path("runs/<int:run_id>/retry/", views.run_retry_view, name="retry"),
     path("jobs/", views.job_list, name="jobs"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
+    path("jobs/<int:job_id>/live/", views.job_fragment, name="job_fragment"),
 ]

@@ -227,11 +227,26 @@ def _pretty(value: Any) -> str:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Job Details: the request sent, the response received, log lines, error and timings.
+    """Job Details: the request sent, the response received, log lines, error and timings;
+    refreshed while the job has not ended (`job_fragment`).
 
     Header values that look like credentials are masked again here, so a result written by an
     older executor cannot leak one onto the page.
     """
+    return render(request, "runs/job_detail.html", _job_context(request, job_id))
+
+
+@login_required
+@require_GET
+def job_fragment(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The live part of Job Details; it carries the polling trigger only while the job may
+    still change."""
+    return render(request, "runs/_job_live.html", _job_context(request, job_id))
+
+
+def _job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    from runs.pictures.status import skip_explanations
+
     job = selectors.job_get_for_user(request.user, job_id)
     if job.plan_id is not None:
         # An ad-hoc flow job belongs to flows, which stay on while plans are off.
@@ -246,17 +261,21 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     other = {
         k: v
         for k, v in result.items()
-        if k not in {"request", "response", "statusCode", "attempts"}
+        if k not in {"request", "response", "statusCode", "attempts", "skipReason"}
     }
-    return render(
-        request,
-        "runs/job_detail.html",
-        {
-            "job": job,
-            "row": _job_row(job),
-            "sent": sent,
-            "received": received,
-            "other_result": _pretty(other) if other else "",
-            "log_lines": selectors.job_log_lines(job),
-        },
-    )
+    skipped_because = ""
+    if job.status == JobStatus.SKIPPED and job.run is not None:
+        siblings = selectors.run_jobs(job.run)
+        skipped_because = skip_explanations(job.run.snapshot, siblings).get(job.pk, "")
+    elif job.status == JobStatus.SKIPPED:
+        skipped_because = str(result.get("skipReason", ""))
+    live = not job.is_ended and (job.run is None or job.run.is_active)
+    return {
+        "job": job,
+        "row": _job_row(job, skipped_because),
+        "live": live,
+        "sent": sent,
+        "received": received,
+        "other_result": _pretty(other) if other else "",
+        "log_lines": selectors.job_log_lines(job),
+    }
