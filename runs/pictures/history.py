@@ -51,8 +51,8 @@ class Cell:
         return glyph(self.status)
 
     @property
-    def glyph_x(self) -> float:
-        return self.x + CELL / 2
+    def glyph_x(self) -> int:
+        return self.x + CELL // 2
 
     @property
     def glyph_y(self) -> int:
@@ -188,7 +188,7 @@ def plan_run_history(
                         y=line.y,
                         status=status,
                         job_id=job_id,
-                        title=f"Run #{run['id']} · {names[line.ref]}: {status}",
+                        title=f"#{run['id']} {names[line.ref]}: {status}",
                     )
                 )
     return RunHistory(

@@ -173,7 +173,7 @@ def test_the_history_has_a_cell_per_run_and_task_oldest_run_first(user: Any) -> 
     failed = next(c for c in history.cells if c.status == "failed")
     assert failed.job_id == runs[1].jobs.get(task_ref="fetch_items").pk
     assert failed.x == history.columns[1].x
-    assert failed.title == f"Run #{runs[1].pk} · Fetch items: failed"
+    assert failed.title == f"#{runs[1].pk} Fetch items: failed"
     # Bars grow with the duration (4 s, 5 s, 8 s so far); the longest fills the chart.
     assert [c.seconds for c in history.columns] == [4, 5, 8]
     assert [c.bar_height for c in history.columns] == [42, 52.5, 84]
