@@ -29,7 +29,7 @@ POSITION_PASSES = 4
 class LayoutBox:
     """Sizes in pixels: node boxes, the gaps between them, the margin around the picture."""
 
-    node_width: float = 210.0
+    node_width: float = 220.0
     node_height: float = 50.0
     gap_x: float = 28.0
     gap_y: float = 46.0

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 CONDITION_LABELS = {"onSuccess": "on success", "onFailure": "on failure", "always": "always"}
 ICONS = {"http", "slack", "delete", "flow"}
 # Characters that fit a node's lines at the template's font sizes (13 px and 11 px).
-NAME_CHARS = 25
-NOTE_CHARS = 31
+NAME_CHARS = 23
+NOTE_CHARS = 29
 # An edge ends this far above its target's box: the arrowhead fills the gap.
 ARROW_ROOM = 6.0
 

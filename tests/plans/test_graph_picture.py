@@ -62,8 +62,8 @@ def test_long_names_are_clipped_and_kept_whole_in_the_title() -> None:
 
     (node,) = graph_picture([long]).nodes
 
-    assert node.name == "A very long task name th…"
-    assert len(node.name) == 25
+    assert node.name == "A very long task name…"  # cut at 23, trailing space dropped
+    assert node.task.title == "the whole name"
     assert clip("short", 25) == "short"
 
 
