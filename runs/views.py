@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -174,17 +173,19 @@ def job_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.JobFilters.from_query(request.GET)
     jobs = selectors.job_history_list(request.user, filters)
     flows = flows_visible_to(request.user)
+    flow_name = filters.flow_name
     if filters.flow_id is not None or filters.flow_name:
+        # Flow names are unique: the filter names one flow the user may see, or none.
         named = (
             flows.filter(pk=filters.flow_id)
             if filters.flow_id is not None
             else flows.filter(name__iexact=filters.flow_name)
         )
-        flow_q = Q(pk__in=[])
-        for flow_id in named.values_list("pk", flat=True)[:NAME_CHOICES]:
-            flow_q |= jobs_of_flow_q(flow_id)
-        jobs = jobs.filter(flow_q)
+        found = named.values_list("pk", "name").first()
+        jobs = jobs.filter(jobs_of_flow_q(found[0])) if found else jobs.none()
+        flow_name = found[1] if found else flow_name
     page = keyset_page(jobs, request.GET, per_page=JOBS_PER_PAGE)
+    query = page_query(request.GET)
     return render(
         request,
         "runs/job_list.html",
@@ -192,20 +193,16 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "job_rows": [_job_row(job) for job in page.items],
             "filters": filters,
-            "query": page_query(request.GET),
-            "any_filter": bool(page_query(request.GET)),
+            "query": query,
+            "any_filter": bool(query),
             "statuses": JobStatus.choices,
             "task_types": TaskType.choices,
             "plan_name": _named(request.user, filters),
             "plan_names": plan_names(request.user),
             "flow_names": list(
-                flows.order_by("name").values_list("name", flat=True).distinct()[:NAME_CHOICES]
+                flows.order_by("name").values_list("name", flat=True)[:NAME_CHOICES]
             ),
-            "flow_name": (
-                flows.filter(pk=filters.flow_id).values_list("name", flat=True).first() or ""
-                if filters.flow_id is not None
-                else filters.flow_name
-            ),
+            "flow_name": flow_name,
         },
     )
 
