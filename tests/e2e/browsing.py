@@ -68,5 +68,9 @@ def screenshot(locator: Any, name: str) -> Path:
     """Save a screenshot of `locator` as `tests/e2e/screenshots/<name>.png`."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    # A long picture scrolls inside a box of its own; let the box grow for the picture.
+    locator.evaluate(
+        "el => { const box = el.closest('.picture-scroll'); if (box) box.style.maxHeight = 'none'; }"
+    )
     locator.screenshot(path=str(path))
     return path

@@ -182,3 +182,36 @@ def test_cancel_run_asks_first_and_a_dismissed_question_changes_nothing(
     assert questions[0].startswith(f"Cancel run #{run.pk}?") and len(questions) == 2
     run.refresh_from_db()
     assert run.status == RunStatus.CANCELED
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_a_plan_graph_of_one_or_fifty_tasks_is_drawn_whole_without_overlaps(
+    live_server: Any, user: Any, browser_page: Any, size: int
+) -> None:
+    tasks: list[dict[str, Any]] = []
+    for i in range(size):
+        task: dict[str, Any] = {
+            "name": f"Step {i} of the nightly load", "ref": f"step_{i}", "type": "http",
+            "config": {"url": "http://127.0.0.1:9/"},
+        }  # fmt: skip
+        if i % 10 == 5:  # an on-failure branch now and then
+            task.update(runWhen="onFailure", upstream=[f"step_{i - 2}"])
+        tasks.append(task)
+    plan = plan_create(owner=user, name=f"{size} tasks", tasks=tasks)
+    page = browser_page
+    log_in(page, live_server.url, user.username, "owner-password-1")
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+
+    graph = page.locator("#plan-graph svg.graph")
+    boxes = page.eval_on_selector_all(
+        "#plan-graph g.node rect",
+        "rs => rs.map(r => { const b = r.getBBox(); return [b.x, b.y, b.width, b.height]; })",
+    )
+    assert len(boxes) == size
+    for i, (x1, y1, w1, h1) in enumerate(boxes):
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
+            assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
+    labels = texts(page, "#plan-graph .edge-label text")
+    assert len(labels) == size - 1
+    assert labels.count("on failure") == sum(1 for t in tasks if t.get("runWhen") == "onFailure")
+    screenshot(graph, f"plan-graph-{size}-tasks")
