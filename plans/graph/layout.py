@@ -219,19 +219,29 @@ def _build_slots(
 
 
 def _crossings(layers: list[list[_Slot]]) -> int:
+    """Edge crossings between adjacent layers: inversions of the lower ends once the edges are
+    sorted by their upper ends (a Fenwick tree counts them in E log V)."""
     total = 0
     for upper, lower in itertools.pairwise(layers):
         position = {id(slot): i for i, slot in enumerate(lower)}
-        pairs = [
+        pairs = sorted(
             (i, position[id(down)])
             for i, slot in enumerate(upper)
             for down in slot.down
             if id(down) in position
-        ]
-        for a in range(len(pairs)):
-            for b in range(a + 1, len(pairs)):
-                if (pairs[a][0] - pairs[b][0]) * (pairs[a][1] - pairs[b][1]) < 0:
-                    total += 1
+        )
+        tree = [0] * (len(lower) + 1)
+        for seen, (_, low) in enumerate(pairs):
+            # Earlier edges whose lower end lies to the right of this one cross it.
+            index, not_right = low + 1, 0
+            while index > 0:
+                not_right += tree[index]
+                index -= index & -index
+            total += seen - not_right
+            index = low + 1
+            while index <= len(lower):
+                tree[index] += 1
+                index += index & -index
     return total
 
 

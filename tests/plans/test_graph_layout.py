@@ -136,3 +136,16 @@ def test_an_empty_plan_is_an_empty_picture() -> None:
 
     assert (layout.nodes, layout.edges, layout.layers) == ({}, [], 0)
     assert layout.width == layout.height == 2 * BOX.margin
+
+
+def test_crossings_are_counted_as_pairs_of_edges_that_swap_order() -> None:
+    from plans.graph.layout import _crossings, _Slot
+
+    upper = [_Slot(key=f"u{i}", dummy=False, rank=i) for i in range(3)]
+    lower = [_Slot(key=f"l{i}", dummy=False, rank=i) for i in range(3)]
+    for top in upper:  # every upper node to every lower node
+        top.down.extend(lower)
+
+    # Two edges cross when one starts left of the other and ends right of it: 3 x 3 pairs.
+    assert _crossings([upper, lower]) == 9
+    assert _crossings([upper[:1], lower]) == 0
