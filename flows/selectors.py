@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from flows.models import Flow
 from flows.parameters import FLOW_TASK_TYPE
-from plans.models import PlanTask
 from runs.models import Job
+from runs.selectors import jobs_using_q
 
 RECENT_JOBS = 20
 
@@ -45,12 +45,9 @@ def flow_get_for_user(user: AbstractBaseUser | AnonymousUser, flow_id: int) -> F
 
 
 def flow_jobs(flow: Flow) -> QuerySet[Job]:
-    """Jobs of the flow, newest first: its ad-hoc runs' and those of plan tasks whose config
-    names the flow."""
-    tasks = PlanTask.objects.filter(type=FLOW_TASK_TYPE, config__flow=flow.pk).values("pk")
+    """Jobs of the flow, newest first: its ad-hoc runs' and those of plan tasks naming it."""
     return (
-        Job.objects.filter(task_type=FLOW_TASK_TYPE)
-        .filter(Q(flow_run__flow=flow) | Q(run__isnull=False, task_id__in=tasks))
+        Job.objects.filter(jobs_using_q(FLOW_TASK_TYPE, flow.pk))
         .select_related("run", "plan")
         .order_by("-created_at", "-id")
     )

@@ -7,11 +7,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from api.token_pages import token_revoke_view, tokens_view
+from orchestration_site.favicon import favicon
 from orchestration_site.health import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
     path("health/", health, name="health"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/tokens/", tokens_view, name="api_tokens"),
     path("accounts/tokens/<int:token_id>/revoke/", token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -19,6 +19,13 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
 from connections.resolve import resolve_secret
 from notifications.forms import (
@@ -112,6 +119,9 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ("paused", "owner")
     search_fields = ("name", "description")
     form = PlanAdminForm
+    # The tasks come right after the plan's name: the schedule settings share two lines and
+    # the email lists are folded (Plan View has them too), which keeps a plan of 20 tasks
+    # quick to load and to read (bench/admin_plan_page.py).
     fieldsets = (
         (
             None,
@@ -119,14 +129,19 @@ class PlanAdmin(admin.ModelAdmin):
                 "fields": (
                     "name",
                     "description",
-                    "owner",
-                    "paused",
-                    "pause_reason",
-                    "overlap_policy",
+                    ("owner", "overlap_policy"),
+                    ("paused", "pause_reason"),
                 )
             },
         ),
-        ("Email notifications", {"fields": ("emails_enabled", *FORM_FIELDS.values())}),
+        (
+            "Email notifications",
+            {
+                "classes": ("collapse",),
+                "description": "Who is mailed when a run ends; also on the plan's page.",
+                "fields": ("emails_enabled", *FORM_FIELDS.values()),
+            },
+        ),
     )
     inlines = [PlanTaskInline, TriggerInline, PlanShareInline]
     actions = [run_now]
@@ -267,3 +282,16 @@ class PlanRunEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Triggers are the interface to schedules; django-celery-beat's tables are their internal
+# mirror (kept in step by plans.triggers.beat), so they leave the admin's sidebar.
+for _beat_model in (
+    PeriodicTask,
+    IntervalSchedule,
+    CrontabSchedule,
+    SolarSchedule,
+    ClockedSchedule,
+):
+    if admin.site.is_registered(_beat_model):
+        admin.site.unregister(_beat_model)

@@ -5,13 +5,16 @@ from django.urls import path
 from notifications import views as email_views
 from packages import views as package_views
 from plans import views
+from plans.pages.plan_runs import plan_runs_fragment
 from plans.triggers import views as trigger_views
 
 app_name = "plans"
 urlpatterns = [
     path("", views.plan_list, name="list"),
+    path("live/", views.plan_list_fragment, name="list_fragment"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/run/", views.plan_run_now, name="run"),
+    path("<int:plan_id>/runs/", plan_runs_fragment, name="runs_fragment"),
     path("<int:plan_id>/export/", package_views.plan_export_view, name="export"),
     path("import/", package_views.plan_import_view, name="import"),
     path("<int:plan_id>/share/", views.plan_share_view, name="share"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,13 +18,12 @@ from plans.access import Capability, access_plan, plan_access, resources_blockin
 from plans.models import ShareRole
 from plans.services import ShareInvitation, plan_share, plan_unshare
 from runs import selectors as run_selectors
-from runs.models import RunSource
+from runs.models import ACTIVE_RUN_STATUSES, RunSource
 from runs.services import run_plan
 from workspace.features import plans_enabled_required
 from workspace.selectors import get_workspace_settings
 
 PLANS_PER_PAGE = 50
-RUNS_PER_PAGE = 20
 
 
 @login_required
@@ -31,22 +32,38 @@ RUNS_PER_PAGE = 20
 def plan_list(request: HttpRequest) -> HttpResponse:
     """Plans the user may see (their own, shared with them, all for staff), with each one's
     latest run."""
+    return render(request, "plans/list.html", _plan_list_context(request))
+
+
+@login_required
+@plans_enabled_required
+@require_GET
+def plan_list_fragment(request: HttpRequest) -> HttpResponse:
+    """The plans table alone; it carries the polling trigger only while a plan on the page has
+    an active latest run."""
+    return render(request, "plans/_list_live.html", _plan_list_context(request))
+
+
+def _plan_list_context(request: HttpRequest) -> dict[str, Any]:
     paginator = Paginator(run_selectors.plan_list_with_latest_run(request.user), PLANS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "plans/list.html", {"page": page, "plans": page.object_list})
+    plans = list(page.object_list)
+    active = any(plan.latest_run_status in ACTIVE_RUN_STATUSES for plan in plans)
+    return {"page": page, "plans": plans, "plans_active": active}
 
 
 @login_required
 @plans_enabled_required
 @require_GET
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """Plan View: the tasks in order with their conditions, recent runs, Run now and, for the
-    owner and staff, the Share section."""
+    """Plan View: the plan graph and the tasks in order with their conditions, the run history
+    and latest runs, Run now and, for the owner and staff, the Share section."""
+    from plans.graph.picture import plan_graph_picture
+    from plans.pages.plan_runs import runs_section
+
     plan = access_plan(request.user, plan_id)
     access = plan_access(plan, request.user)
-    runs_page = Paginator(run_selectors.plan_runs(plan), RUNS_PER_PAGE).get_page(
-        request.GET.get("runs_page")
-    )
+    task_rows = selectors.plan_task_rows(plan)
     manage = access is not None and access.can_manage
     return render(
         request,
@@ -54,9 +71,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         {
             "plan": plan,
             "access": access,
-            "task_rows": selectors.plan_task_rows(plan),
-            "runs_page": runs_page,
-            "runs": runs_page.object_list,
+            "task_rows": task_rows,
+            "graph": plan_graph_picture(task_rows),
+            **runs_section(plan, task_rows),
             "blocked_flows": resources_blocking_run(plan, request.user).get("flow", [])
             if access is not None and access.shared
             else [],

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.formatting import duration_text
 from core.masking import mask_headers
 from plans.access import Capability, plan_access, plans_visible_to, require
-from plans.task_types import REGISTRY, task_type_choices
+from plans.task_types import REGISTRY, resource_kind, task_type_choices
 from runs import selectors
 from runs.models import Job, JobStatus, PlanRun, RunStatus
 from runs.services import RunStateError, run_cancel, run_retry
@@ -28,30 +27,40 @@ JOBS_PER_PAGE = 50
 
 @dataclass(frozen=True)
 class JobRow:
-    """A job with what the tables show precomputed (the template language cannot call)."""
+    """A job with what the tables show precomputed (the template language cannot call).
+
+    `skipped_because` says why a skipped job did not run (empty otherwise)."""
 
     job: Job
     duration: str
     status_code: int | None
+    skipped_because: str = ""
 
 
-def _job_row(job: Job) -> JobRow:
+def _job_row(job: Job, skipped_because: str = "") -> JobRow:
     code = job.result.get("statusCode") if isinstance(job.result, dict) else None
     return JobRow(
         job=job,
         duration=duration_text(job.duration),
         status_code=code if isinstance(code, int) else None,
+        skipped_because=skipped_because,
     )
 
 
 def _live_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
+    from runs.pictures.run_details import run_pictures
+
     access = plan_access(run.plan, request.user)
+    jobs = selectors.run_jobs(run)
+    pictures = run_pictures(run, jobs)
     return {
         "run": run,
         "run_duration": duration_text(run.duration),
-        "job_rows": [_job_row(job) for job in selectors.run_jobs(run)],
+        "job_rows": [_job_row(job, pictures.explanations.get(job.pk, "")) for job in jobs],
+        "pictures": pictures,
         "can_cancel": access is not None and access.can_edit,
         "can_retry": run.status == RunStatus.FAILED and access is not None and access.can_run,
+        "can_run_again": not run.is_active and access is not None and access.can_run,
     }
 
 
@@ -62,7 +71,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """Run Details: the run's status and one row per job, refreshed while the run is active,
     and the sections the run's task types add (flow parameters)."""
     run = selectors.run_get_for_user(request.user, run_id)
-    context = _live_context(request, run)
+    previous_run, next_run = selectors.run_neighbours(run)
+    context = {**_live_context(request, run), "previous_run": previous_run, "next_run": next_run}
     context["type_sections"] = _type_sections(request, run, context)
     return render(request, "runs/detail.html", context)
 
@@ -146,26 +156,55 @@ def _changed_parameters(request: HttpRequest) -> dict[str, dict[str, str]]:
 @plans_enabled_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    """Job History: every visible job, newest first, filtered by status, plan and task type."""
-    filters = selectors.JobFilters.from_query(request.GET.dict())
-    paginator = Paginator(selectors.job_history_list(request.user, filters), JOBS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    """Job History: every visible job, newest first, filtered by status, plan, task type, flow
+    and date range, paged by keyset (no COUNT, no OFFSET: `runs.keyset`)."""
+    from runs.filters import NAME_CHOICES, plan_names
+    from runs.keyset import keyset_page, page_query
+
+    filters = selectors.JobFilters.from_query(request.GET)
+    jobs = selectors.job_history_list(request.user, filters)
+    flows = resource_kind("flow").visible_to(request.user)
+    flow_name = filters.flow_name
+    if filters.flow_id is not None or filters.flow_name:
+        # Flow names are unique: the filter names one flow the user may see, or none.
+        named = (
+            flows.filter(pk=filters.flow_id)
+            if filters.flow_id is not None
+            else flows.filter(name__iexact=filters.flow_name)
+        )
+        found = named.values_list("pk", "name").first()
+        jobs = jobs.filter(selectors.jobs_using_q("flow", found[0])) if found else jobs.none()
+        flow_name = found[1] if found else flow_name
+    page = keyset_page(jobs, request.GET, per_page=JOBS_PER_PAGE)
+    query = page_query(request.GET)
     return render(
         request,
         "runs/job_list.html",
         {
             "page": page,
-            "job_rows": [_job_row(job) for job in page.object_list],
+            "job_rows": [_job_row(job) for job in page.items],
             "filters": filters,
-            "filter_query": query.urlencode(),
+            "query": query,
+            "any_filter": bool(query),
             "statuses": JobStatus.choices,
             "task_types": task_type_choices(),
-            "plan_choices": plans_visible_to(request.user)
-            .order_by("name", "id")
-            .values_list("pk", "name"),
+            "plan_name": _named(request.user, filters),
+            "plan_names": plan_names(request.user),
+            "flow_names": list(
+                flows.order_by("name").values_list("name", flat=True)[:NAME_CHOICES]
+            ),
+            "flow_name": flow_name,
         },
+    )
+
+
+def _named(user: Any, filters: selectors.JobFilters) -> str:
+    """The plan name the filter form shows: the linked plan's, or the one typed."""
+    if filters.plan_id is None:
+        return filters.plan_name
+    return (
+        plans_visible_to(user).filter(pk=filters.plan_id).values_list("name", flat=True).first()
+        or ""
     )
 
 
@@ -176,11 +215,26 @@ def _pretty(value: Any) -> str:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Job Details: the request sent, the response received, log lines, error and timings.
+    """Job Details: the request sent, the response received, log lines, error and timings;
+    refreshed while the job has not ended (`job_fragment`).
 
     Header values that look like credentials are masked again here, so a result written by an
     older executor cannot leak one onto the page.
     """
+    return render(request, "runs/job_detail.html", _job_context(request, job_id))
+
+
+@login_required
+@require_GET
+def job_fragment(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The live part of Job Details; it carries the polling trigger only while the job may
+    still change."""
+    return render(request, "runs/_job_live.html", _job_context(request, job_id))
+
+
+def _job_context(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    from runs.pictures.status import skip_explanations
+
     job = selectors.job_get_for_user(request.user, job_id)
     if job.plan_id is not None:
         # An ad-hoc flow job belongs to flows, which stay on while plans are off.
@@ -195,17 +249,21 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     other = {
         k: v
         for k, v in result.items()
-        if k not in {"request", "response", "statusCode", "attempts"}
+        if k not in {"request", "response", "statusCode", "attempts", "skipReason"}
     }
-    return render(
-        request,
-        "runs/job_detail.html",
-        {
-            "job": job,
-            "row": _job_row(job),
-            "sent": sent,
-            "received": received,
-            "other_result": _pretty(other) if other else "",
-            "log_lines": selectors.job_log_lines(job),
-        },
-    )
+    skipped_because = ""
+    if job.status == JobStatus.SKIPPED and job.run is not None:
+        siblings = selectors.run_jobs(job.run)
+        skipped_because = skip_explanations(job.run.snapshot, siblings).get(job.pk, "")
+    elif job.status == JobStatus.SKIPPED:
+        skipped_because = str(result.get("skipReason", ""))
+    live = not job.is_ended and (job.run is None or job.run.is_active)
+    return {
+        "job": job,
+        "row": _job_row(job, skipped_because),
+        "live": live,
+        "sent": sent,
+        "received": received,
+        "other_result": _pretty(other) if other else "",
+        "log_lines": selectors.job_log_lines(job),
+    }

@@ -30,10 +30,10 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from scheduling import receivers  # noqa: F401
-
         # Sent per app with models; scheduling has none, so follow beat's own tables.
         from django.apps import apps
+
+        from scheduling import receivers  # noqa: F401
 
         post_migrate.connect(
             _ensure_system_schedules, sender=apps.get_app_config("django_celery_beat")

@@ -21,3 +21,16 @@ def plan_parameters(context: template.Context, plan: Any) -> dict[str, Any]:
         "parameter_errors": context.get("parameter_errors") or {},
         "access": context.get("access"),
     }
+
+
+@register.inclusion_tag("flows/_trigger_parameters.html", takes_context=True)
+def trigger_parameters(context: template.Context, trigger: Any) -> dict[str, Any]:
+    """A trigger's own flow parameter overrides, as a form (its edit page)."""
+    from flows.trigger_parameters import trigger_parameter_rows
+
+    return {
+        "trigger": trigger,
+        "rows": trigger_parameter_rows(trigger),
+        "errors": {},
+        "csrf_token": context.get("csrf_token"),
+    }

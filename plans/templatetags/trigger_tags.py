@@ -30,12 +30,15 @@ class TriggerRow:
 
 @register.simple_tag
 def trigger_rows(plan: Plan) -> list[TriggerRow]:
-    """Each trigger of the plan in words with its next five fire times."""
+    """Each trigger of the plan in words with its next five fire times (none when disabled)."""
     return [
         TriggerRow(
             trigger=trigger,
             in_words=describe(trigger_spec(trigger)),
-            next_times=[(t, t.astimezone(UTC)) for t in trigger_next_fire_times(trigger)],
+            # A disabled trigger fires never: the page says "disabled" instead of times.
+            next_times=[(t, t.astimezone(UTC)) for t in trigger_next_fire_times(trigger)]
+            if trigger.enabled
+            else [],
         )
         for trigger in triggers_for_plan(plan)
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -22,30 +24,38 @@ def _back_to_plan(plan_id: int) -> HttpResponse:
 @plans_enabled_required
 def trigger_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Plan View: add a trigger (the same form and rules as the admin inline)."""
-    from plans.admin_triggers import TriggerForm, save_trigger_form
+    from plans.admin_triggers import save_trigger_form
+    from plans.triggers.page_form import TriggerPageForm
 
     plan = access_plan(request.user, plan_id, Capability.EDIT)
-    form = TriggerForm(request.POST or None, initial={"timezone": "UTC", "enabled": True})
+    form = TriggerPageForm(request.POST or None, initial={"timezone": "UTC", "enabled": True})
     if request.method == "POST" and form.is_valid():
         save_trigger_form(form, plan=plan)
         messages.success(request, "Trigger added.")
         return _back_to_plan(plan.pk)
-    return render(request, "plans/trigger_form.html", {"plan": plan, "form": form, "trigger": None})
+    return _form_page(request, {"plan": plan, "form": form, "trigger": None})
 
 
 @login_required
 @plans_enabled_required
 def trigger_edit(request: HttpRequest, trigger_id: int) -> HttpResponse:
     """Plan View: change a trigger; only the fields that changed are saved."""
-    from plans.admin_triggers import TriggerForm, save_trigger_form
+    from plans.admin_triggers import save_trigger_form
+    from plans.triggers.page_form import TriggerPageForm
 
     trigger = access_trigger(request.user, trigger_id, Capability.EDIT)
-    form = TriggerForm(request.POST or None, instance=trigger)
+    form = TriggerPageForm(request.POST or None, instance=trigger)
     if request.method == "POST" and form.is_valid():
         save_trigger_form(form, plan=trigger.plan)
         messages.success(request, f"Trigger '{trigger.name}' saved.")
         return _back_to_plan(trigger.plan_id)
-    context = {"plan": trigger.plan, "form": form, "trigger": trigger}
+    return _form_page(request, {"plan": trigger.plan, "form": form, "trigger": trigger})
+
+
+def _form_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    from plans.triggers.page_form import TIME_FIELDS, ZONE_LIST_ID, iana_zones
+
+    context.update(zones=iana_zones(), zone_list_id=ZONE_LIST_ID, time_fields=TIME_FIELDS)
     return render(request, "plans/trigger_form.html", context)
 
 

@@ -80,7 +80,7 @@ def test_run_details_show_one_row_per_job_with_status_code_and_error(
     assert page.count('data-job-status="') == 3
     for status in ("succeeded", "failed", "skipped"):
         assert f'data-job-status="{status}"' in page
-    assert "<td>204</td>" in page and "<td>500</td>" in page
+    assert 'data-label="HTTP">204</td>' in page and 'data-label="HTTP">500</td>' in page
     assert "HTTP 500 Internal Server Error" in page
     assert "Task &#x27;step 2&#x27; failed." in page
     assert "<td>1 s</td>" in page
@@ -253,18 +253,22 @@ def test_job_history_filters_by_status_plan_and_type(client: Any, user: Any) -> 
     assert nonsense.count('data-job-status="') == 6
 
 
-def test_job_history_is_paginated_by_50(client: Any, user: Any) -> None:
+def test_job_history_is_paged_by_50_following_the_older_link(client: Any, user: Any) -> None:
     plan = Plan.objects.create(owner=user, name="Many")
     Job.objects.bulk_create(
         Job(plan=plan, task_name=f"job {i}", task_type="http") for i in range(60)
     )
     client.force_login(user)
 
-    first = client.get(reverse("runs:jobs")).content.decode()
-    second = client.get(reverse("runs:jobs"), {"page": 2}).content.decode()
+    first = client.get(reverse("runs:jobs"))
+    second = client.get(reverse("runs:jobs"), {"after": first.context["page"].older})
 
-    assert first.count('data-job-status="') == 50
-    assert second.count('data-job-status="') == 10
+    assert first.content.decode().count('data-job-status="') == 50
+    assert second.content.decode().count('data-job-status="') == 10
+    assert second.context["page"].older is None
+    seen = [job.pk for job in first.context["page"].items + second.context["page"].items]
+    assert sorted(seen, reverse=True) == seen
+    assert len(set(seen)) == 60
 
 
 def test_job_history_costs_the_same_queries_for_2_or_20_runs(client: Any, user: Any) -> None:

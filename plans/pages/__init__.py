@@ -1,0 +1,1 @@
+"""Page helpers of plans that compose other apps (runs): part of the pages layer."""
