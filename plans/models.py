@@ -75,6 +75,14 @@ class PlanTask(models.Model):
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
 
+    @property
+    def type_label(self) -> str:
+        """The task type's label ("HTTP request"), or its name when no such type is registered."""
+        from plans.task_types import REGISTRY
+
+        task_type = REGISTRY.get(self.type)
+        return task_type.label if task_type is not None else self.type
+
 
 class TriggerKind(models.TextChoices):
     CRON = "cron", "Cron expression"

@@ -194,8 +194,8 @@ def plan_graph_picture(rows: Sequence[TaskRow]) -> GraphPicture:
                 type=row.task.type,
                 run_when=row.task.run_when,
                 upstream=tuple(row.upstream),
-                note=f"{row.task.ref} · {row.task.get_type_display()}",
-                title=f"{row.task.position}. {row.task.name} ({row.task.get_type_display()})",
+                note=f"{row.task.ref} · {row.task.type_label}",
+                title=f"{row.task.position}. {row.task.name} ({row.task.type_label})",
                 href=f"#task-{row.task.ref}",
             )
             for row in rows

@@ -14,6 +14,7 @@ from plans import selectors
 from plans.access import access_plan
 from plans.models import Plan
 from plans.selectors import TaskRow
+from runs import selectors as run_selectors
 from runs.models import ACTIVE_RUN_STATUSES
 from runs.pictures.history import plan_run_history
 from workspace.features import plans_enabled_required
@@ -24,7 +25,7 @@ RECENT_RUNS = 20
 def runs_section(plan: Plan, task_rows: list[TaskRow]) -> dict[str, Any]:
     """The section's context: `runs` (the latest RECENT_RUNS), `history` (None before the first
     run) and `runs_active` (whether the section should keep refreshing). Three queries."""
-    runs = list(selectors.plan_runs(plan)[:RECENT_RUNS])
+    runs = list(run_selectors.plan_runs(plan)[:RECENT_RUNS])
     history = plan_run_history(plan.pk, [(row.task.ref, row.task.name) for row in task_rows])
     active = any(run.status in ACTIVE_RUN_STATUSES for run in runs) or (
         history is not None

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from flows.services import flow_run_adhoc
 from plans.models import Plan
 from plans.services import plan_create
 from runs.filters import NAME_CHOICES
@@ -62,7 +63,7 @@ def test_it_filters_by_flow_and_by_plan_name(client: Any, user: Any, other_user:
     )
     run = run_plan(plan=flow_plan, source=RunSource.MANUAL, enqueue=False)
     http_run = run_plan(plan=http_plan(user, "Pings"), source=RunSource.MANUAL, enqueue=False)
-    adhoc = Job.objects.create(task_type="flow", task_id=sales.pk, task_name="Sales")
+    adhoc = flow_run_adhoc(flow=sales, requested_by=user).job  # queued on commit: never here
     foreign = make_flow(other_user, "Their flow")
     client.force_login(user)
 

@@ -83,7 +83,7 @@ def test_run_details_show_one_row_per_job_with_status_code_and_error(
     assert 'data-label="HTTP">204</td>' in page and 'data-label="HTTP">500</td>' in page
     assert "HTTP 500 Internal Server Error" in page
     assert "Task &#x27;step 2&#x27; failed." in page
-    assert "<td>1 s</td>" in page
+    assert '<td data-label="Duration">1 s</td>' in page
     assert "manual" in page
 
 

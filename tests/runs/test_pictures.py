@@ -107,7 +107,7 @@ def test_each_job_waits_from_the_previous_end_then_runs_on_one_axis(user: Any) -
     assert alert.marker == 80  # decided when load ended
     assert alert.line == "↷ skipped: fetch_items succeeded, this runs on failure"
     assert (cleanup.queued.start, cleanup.running.start) == (80, 90)
-    assert cleanup.line == "✓ succeeded · 1.0 s"
+    assert cleanup.line == "✓ succeeded · 1 s"
     assert [tick.label for tick in timeline.ticks] == ["0 s", "2 s", "4 s", "6 s", "8 s", "10 s"]
 
 
